@@ -1,0 +1,1 @@
+//! Analytics ETL (data-model.md §3, §5).

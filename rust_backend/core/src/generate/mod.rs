@@ -1,0 +1,1 @@
+//! Synthetic schedule generator (architecture.md §7, generator model).
