@@ -13,6 +13,7 @@ pub mod generate;
 pub mod model;
 pub mod parse;
 pub mod payload;
+pub mod service;
 pub mod store;
 
 pub use error::{CoreError, FormatIssue, Result};

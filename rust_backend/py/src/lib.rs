@@ -1,6 +1,27 @@
+//! `tsi._core`: the PyO3 bindings of the TSI core. This file is the index; each function lives in a module
+//! named after what it does. Work runs with the GIL released; payload columns become numpy arrays (moved).
+
 use pyo3::prelude::*;
 
+mod admin;
+mod convert;
+mod errors;
+mod flows;
+mod state;
+
 #[pymodule]
-fn _core(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(state::configure, m)?)?;
+    m.add_function(wrap_pyfunction!(state::build_info, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::ingest, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::list_schedules, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::schedule_header, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::delete_schedule, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::etl_status, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::etl_backfill, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::db_upgrade, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::db_pending, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::generate, m)?)?;
+    flows::register(m)?;
     Ok(())
 }

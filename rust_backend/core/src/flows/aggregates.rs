@@ -1,1 +1,566 @@
-//! (to be written)
+//! Rows of the per-schedule analytics tables (data-model.md §3): priority rates, rate by visibility bins,
+//! the visibility × requested heatmap and the 900-s visibility time grid with its metadata row.
+//!
+//! The ETL stores these rows; the flows compute the same rows for filtered selections, so one function
+//! serves both and stored == computed by construction. The exact distinct-count sweep used by the time grid
+//! (and by the visibility map for any grid) lives here as well.
+
+#![allow(clippy::neg_cmp_op_on_partial_ord)] // NaN-aware negated comparisons are intentional
+
+use std::collections::BTreeMap;
+
+use crate::blockset::BlockSet;
+use crate::derive::{round_half_away, unix, EqualBins, PriorityBins};
+
+/// One row of `analytics.schedule_priority_rates`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityRateRow {
+    pub priority_value: i64,
+    pub total_count: i64,
+    pub scheduled_count: i64,
+    pub unscheduled_count: i64,
+    pub impossible_count: i64,
+    pub scheduling_rate: f64,
+    pub visibility_mean_hours: f64,
+    pub visibility_total_hours: f64,
+    pub requested_mean_hours: f64,
+    pub requested_total_hours: f64,
+}
+
+/// Blocks `include` (indexes into `b`, ascending block id) grouped by round(priority) (half away from zero);
+/// rows in ascending `priority_value`. Sums follow the order of `include`.
+pub fn priority_rates(b: &BlockSet, include: &[usize]) -> Vec<PriorityRateRow> {
+    #[derive(Default)]
+    struct Acc {
+        total: i64,
+        sched: i64,
+        imp: i64,
+        vis: f64,
+        req: f64,
+    }
+    let mut groups: BTreeMap<i64, Acc> = BTreeMap::new();
+    for &i in include {
+        let a = groups.entry(round_half_away(b.priority[i])).or_default();
+        a.total += 1;
+        if b.is_scheduled(i) {
+            a.sched += 1;
+        }
+        if b.is_impossible(i) {
+            a.imp += 1;
+        }
+        a.vis += b.total_vis_hours[i];
+        a.req += b.requested_hours(i);
+    }
+    groups
+        .into_iter()
+        .map(|(level, a)| {
+            let n = a.total as f64;
+            PriorityRateRow {
+                priority_value: level,
+                total_count: a.total,
+                scheduled_count: a.sched,
+                unscheduled_count: a.total - a.sched,
+                impossible_count: a.imp,
+                scheduling_rate: a.sched as f64 / n,
+                visibility_mean_hours: a.vis / n,
+                visibility_total_hours: a.vis,
+                requested_mean_hours: a.req / n,
+                requested_total_hours: a.req,
+            }
+        })
+        .collect()
+}
+
+/// One row of `analytics.schedule_visibility_bins` (and of the trends `by_visibility` / `by_requested`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateBinRow {
+    pub bin_index: i64,
+    pub bin_min: f64,
+    pub bin_max: f64,
+    pub bin_mid: f64,
+    pub total_count: i64,
+    pub scheduled_count: i64,
+    pub scheduling_rate: f64,
+    pub priority_mean: f64,
+}
+
+/// Equal-width bins B(values; min, max, n_bins) (data-model.md §2); only non-empty bins, ascending index.
+/// `values`, `scheduled` and `priority` are parallel; priority sums follow their order.
+pub fn rate_bins(values: &[f64], scheduled: &[bool], priority: &[f64], n_bins: usize) -> Vec<RateBinRow> {
+    if n_bins == 0 {
+        return Vec::new();
+    }
+    let Some(bins) = EqualBins::over(values, n_bins) else {
+        return Vec::new();
+    };
+    let m = bins.count();
+    let mut total = vec![0i64; m];
+    let mut sched = vec![0i64; m];
+    let mut psum = vec![0.0f64; m];
+    for (k, &v) in values.iter().enumerate() {
+        let j = bins.index(v);
+        total[j] += 1;
+        if scheduled[k] {
+            sched[j] += 1;
+        }
+        psum[j] += priority[k];
+    }
+    (0..m)
+        .filter(|&j| total[j] > 0)
+        .map(|j| {
+            let (lo, hi) = bins.bounds(j);
+            RateBinRow {
+                bin_index: j as i64,
+                bin_min: lo,
+                bin_max: hi,
+                bin_mid: bins.mid(j),
+                total_count: total[j],
+                scheduled_count: sched[j],
+                scheduling_rate: sched[j] as f64 / total[j] as f64,
+                priority_mean: psum[j] / total[j] as f64,
+            }
+        })
+        .collect()
+}
+
+/// One cell of `analytics.schedule_heatmap_bins` ("time" = requested time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeatCell {
+    pub visibility_bin_index: i64,
+    pub time_bin_index: i64,
+    pub visibility_mid_hours: f64,
+    pub time_mid_hours: f64,
+    pub total_count: i64,
+    pub scheduled_count: i64,
+    pub scheduling_rate: f64,
+}
+
+/// Cells (B(visibility; n_bins), B(requested; n_bins)); non-empty cells only, sorted by (vis, time) index.
+pub fn heatmap(visibility_hours: &[f64], requested_hours: &[f64], scheduled: &[bool], n_bins: usize) -> Vec<HeatCell> {
+    if n_bins == 0 {
+        return Vec::new();
+    }
+    let (Some(vb), Some(tb)) = (EqualBins::over(visibility_hours, n_bins), EqualBins::over(requested_hours, n_bins))
+    else {
+        return Vec::new();
+    };
+    let mut cells: BTreeMap<(usize, usize), (i64, i64)> = BTreeMap::new();
+    for k in 0..visibility_hours.len() {
+        let c = cells.entry((vb.index(visibility_hours[k]), tb.index(requested_hours[k]))).or_insert((0, 0));
+        c.0 += 1;
+        if scheduled[k] {
+            c.1 += 1;
+        }
+    }
+    cells
+        .into_iter()
+        .map(|((vi, ti), (n, s))| HeatCell {
+            visibility_bin_index: vi as i64,
+            time_bin_index: ti as i64,
+            visibility_mid_hours: vb.mid(vi),
+            time_mid_hours: tb.mid(ti),
+            total_count: n,
+            scheduled_count: s,
+            scheduling_rate: s as f64 / n as f64,
+        })
+        .collect()
+}
+
+/// One row of `analytics.schedule_visibility_time_bins`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeBinRow {
+    pub bin_index: i64,
+    pub bin_start_unix: i64,
+    pub bin_end_unix: i64,
+    pub total_visible_count: i64,
+    pub priority_q_count: [i64; 4],
+    pub scheduled_visible_count: i64,
+    pub unscheduled_visible_count: i64,
+}
+
+/// The row of `analytics.schedule_visibility_metadata` (without `etl_duration_ms`, which the ETL measures).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisibilityMeta {
+    pub time_range_start_unix: i64,
+    pub time_range_end_unix: i64,
+    pub bin_duration_seconds: i64,
+    pub total_bins: i64,
+    pub total_blocks: i64,
+    pub blocks_with_visibility: i64,
+    pub priority_min: Option<f64>,
+    pub priority_max: Option<f64>,
+    pub max_visible_in_bin: i64,
+    pub mean_visible_per_bin: Option<f64>,
+}
+
+/// Width of the stored grid.
+pub const TIME_BIN_SECONDS: i64 = 900;
+
+/// The schedule range t0 = ⌊min unix(merged start)⌋, t1 = ⌈max unix(merged stop)⌉ over all blocks
+/// (data-model.md §3); None when no block has visibility.
+pub fn schedule_range(b: &BlockSet) -> Option<(i64, i64)> {
+    if b.vis.is_empty() {
+        return None;
+    }
+    let mut lo = f64::INFINITY;
+    let mut hi = f64::NEG_INFINITY;
+    for p in &b.vis {
+        lo = lo.min(unix(p.start));
+        hi = hi.max(unix(p.stop));
+    }
+    Some((lo.floor() as i64, hi.ceil() as i64))
+}
+
+/// The 900-second grid of schedule_visibility_time_bins (all bins, exact distinct counts via the sweep /
+/// difference-array method of flows.md §3 — never bins × periods loops) and its metadata row.
+pub fn visibility_time_bins(b: &BlockSet) -> (VisibilityMeta, Vec<TimeBinRow>) {
+    let n_blocks = b.len();
+    let blocks_with_visibility = (0..n_blocks).filter(|&i| b.vis_offsets[i + 1] > b.vis_offsets[i]).count() as i64;
+    let (pmin, pmax) = if n_blocks == 0 {
+        (None, None)
+    } else {
+        let pb = PriorityBins::from_priorities(&b.priority);
+        (Some(pb.pmin), Some(pb.pmax))
+    };
+    let mut meta = VisibilityMeta {
+        time_range_start_unix: 0,
+        time_range_end_unix: 0,
+        bin_duration_seconds: TIME_BIN_SECONDS,
+        total_bins: 0,
+        total_blocks: n_blocks as i64,
+        blocks_with_visibility,
+        priority_min: pmin,
+        priority_max: pmax,
+        max_visible_in_bin: 0,
+        mean_visible_per_bin: None,
+    };
+    let Some((t0, t1)) = schedule_range(b) else {
+        return (meta, Vec::new());
+    };
+    let grid = Grid::new(t0, t1, TIME_BIN_SECONDS);
+    let bins = PriorityBins::from_priorities(&b.priority).bins_of(&b.priority);
+    let c = distinct_counts(b, 0..n_blocks, &bins, &grid, (t0 as f64, t1 as f64));
+    let rows: Vec<TimeBinRow> = (0..grid.n)
+        .map(|k| TimeBinRow {
+            bin_index: k as i64,
+            bin_start_unix: grid.bin_start(k),
+            bin_end_unix: grid.bin_end(k),
+            total_visible_count: c.total[k],
+            priority_q_count: [c.q[0][k], c.q[1][k], c.q[2][k], c.q[3][k]],
+            scheduled_visible_count: c.sched[k],
+            unscheduled_visible_count: c.unsched[k],
+        })
+        .collect();
+    meta.time_range_start_unix = t0;
+    meta.time_range_end_unix = t1;
+    meta.total_bins = grid.n as i64;
+    meta.max_visible_in_bin = c.total.iter().copied().max().unwrap_or(0);
+    if grid.n > 0 {
+        meta.mean_visible_per_bin = Some(c.total.iter().sum::<i64>() as f64 / grid.n as f64);
+    }
+    (meta, rows)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Exact distinct counting on a regular grid (shared with the visibility map).
+
+/// Bins k = [start + k·w, min(start + (k+1)·w, end)), k < n = ⌈(end − start)/w⌉.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Grid {
+    pub start: i64,
+    pub end: i64,
+    pub w: i64,
+    pub n: usize,
+}
+
+impl Grid {
+    /// Requires start ≤ end and w ≥ 1; the caller has bounded n.
+    pub fn new(start: i64, end: i64, w: i64) -> Grid {
+        let span = end as i128 - start as i128;
+        let n = if span <= 0 { 0 } else { (span + w as i128 - 1) / w as i128 };
+        Grid { start, end, w, n: n as usize }
+    }
+    pub fn bin_start(&self, k: usize) -> i64 {
+        (self.start as i128 + k as i128 * self.w as i128).min(self.end as i128) as i64
+    }
+    pub fn bin_end(&self, k: usize) -> i64 {
+        (self.start as i128 + (k as i128 + 1) * self.w as i128).min(self.end as i128) as i64
+    }
+
+    /// The bins [i0, i1] whose [bin_start, bin_end) meet [s, e) in the sense s < bin_end and e > bin_start.
+    /// The float estimate is corrected with exact comparisons against the integer edges.
+    pub fn touched(&self, s: f64, e: f64) -> Option<(usize, usize)> {
+        if self.n == 0 || !(s < self.end as f64) || !(e > self.start as f64) {
+            return None;
+        }
+        let last = self.n as i64 - 1;
+        let sf = self.start as f64;
+        let wf = self.w as f64;
+        let clamp = |x: f64| -> i64 {
+            if x.is_nan() || x < 0.0 {
+                0
+            } else if x > last as f64 {
+                last
+            } else {
+                x as i64
+            }
+        };
+        let be = |k: i64| self.bin_end(k as usize) as f64;
+        let bs = |k: i64| self.bin_start(k as usize) as f64;
+        // smallest k with s < bin_end(k)
+        let mut i0 = clamp(((s - sf) / wf).floor());
+        while i0 > 0 && s < be(i0 - 1) {
+            i0 -= 1;
+        }
+        while i0 < last && !(s < be(i0)) {
+            i0 += 1;
+        }
+        // largest k with e > bin_start(k)
+        let mut i1 = clamp(((e - sf) / wf).ceil() - 1.0);
+        while i1 < last && e > bs(i1 + 1) {
+            i1 += 1;
+        }
+        while i1 > 0 && !(e > bs(i1)) {
+            i1 -= 1;
+        }
+        if i1 < i0 || !(s < be(i0)) || !(e > bs(i1)) {
+            return None;
+        }
+        Some((i0 as usize, i1 as usize))
+    }
+}
+
+/// Distinct-block counts per bin: all, per priority bin 1..4, scheduled, unscheduled.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Counts {
+    pub total: Vec<i64>,
+    pub q: [Vec<i64>; 4],
+    pub sched: Vec<i64>,
+    pub unsched: Vec<i64>,
+}
+
+/// Exact distinct counts of `blocks` over `grid`: each merged interval, clipped to `clip` (lo, hi), gives an
+/// index range; a block's ranges are merged where they overlap and added to difference arrays.
+/// `prio_bins[i]` is block i's priority bin (1..=4).
+pub(crate) fn distinct_counts(
+    b: &BlockSet,
+    blocks: impl IntoIterator<Item = usize>,
+    prio_bins: &[u8],
+    grid: &Grid,
+    clip: (f64, f64),
+) -> Counts {
+    let n = grid.n;
+    let mut d_total = vec![0i64; n + 1];
+    let mut d_q = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
+    let mut d_s = vec![0i64; n + 1];
+    let mut d_u = vec![0i64; n + 1];
+    for i in blocks {
+        let q = (prio_bins[i].clamp(1, 4) - 1) as usize;
+        let sched = b.is_scheduled(i);
+        let mut add = |a: usize, z: usize| {
+            d_total[a] += 1;
+            d_total[z + 1] -= 1;
+            d_q[q][a] += 1;
+            d_q[q][z + 1] -= 1;
+            let d = if sched { &mut d_s } else { &mut d_u };
+            d[a] += 1;
+            d[z + 1] -= 1;
+        };
+        let mut cur: Option<(usize, usize)> = None;
+        for p in b.merged(i) {
+            let s = unix(p.start);
+            let e = unix(p.stop);
+            if !(s < clip.1) || !(e > clip.0) {
+                continue;
+            }
+            let Some((a, z)) = grid.touched(s.max(clip.0), e.min(clip.1)) else {
+                continue;
+            };
+            cur = match cur {
+                Some((ca, cz)) if a <= cz => Some((ca, cz.max(z))),
+                Some((ca, cz)) => {
+                    add(ca, cz);
+                    Some((a, z))
+                }
+                None => Some((a, z)),
+            };
+        }
+        if let Some((ca, cz)) = cur {
+            add(ca, cz);
+        }
+    }
+    fn prefix(d: Vec<i64>, n: usize) -> Vec<i64> {
+        let mut out = Vec::with_capacity(n);
+        let mut run = 0;
+        for x in d.into_iter().take(n) {
+            run += x;
+            out.push(run);
+        }
+        out
+    }
+    let [q1, q2, q3, q4] = d_q;
+    Counts {
+        total: prefix(d_total, n),
+        q: [prefix(q1, n), prefix(q2, n), prefix(q3, n), prefix(q4, n)],
+        sched: prefix(d_s, n),
+        unsched: prefix(d_u, n),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::blockset::BlockRow;
+    use crate::model::Period;
+
+    pub(crate) fn row(id: i64, priority: f64) -> BlockRow {
+        BlockRow {
+            block_id: id,
+            original_id: format!("B{id}"),
+            ra_deg: 10.0,
+            dec_deg: -20.0,
+            priority,
+            requested_sec: 3600,
+            min_obs_sec: 600,
+            min_alt: f64::NAN,
+            max_alt: f64::NAN,
+            min_az: f64::NAN,
+            max_az: f64::NAN,
+            fixed_start: f64::NAN,
+            fixed_stop: f64::NAN,
+            sched_start: f64::NAN,
+            sched_stop: f64::NAN,
+        }
+    }
+
+    /// MJD of a unix second.
+    pub(crate) fn mjd(u: f64) -> f64 {
+        u / 86400.0 + 40587.0
+    }
+
+    /// Tiny deterministic LCG.
+    pub(crate) struct Lcg(pub u64);
+    impl Lcg {
+        pub fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+        pub fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    /// Random schedule: blocks with 0..4 intervals in unix [base, base + span).
+    pub(crate) fn random_blocks(seed: u64, n: usize, base: f64, span: u64) -> BlockSet {
+        let mut r = Lcg(seed);
+        let mut b = BlockSet::new();
+        for id in 0..n {
+            let mut rw = row(id as i64 + 1, (r.below(100) as f64) / 10.0);
+            if r.below(2) == 0 {
+                rw.sched_start = mjd(base + 100.0);
+                rw.sched_stop = mjd(base + 200.0);
+            }
+            let k = r.below(5);
+            let mut ps = Vec::new();
+            for _ in 0..k {
+                let s = base + r.below(span) as f64 + (r.below(4) as f64) * 0.25;
+                let len = 1.0 + r.below(span / 5 + 1) as f64 + (r.below(3) as f64) * 0.5;
+                ps.push(Period::new(mjd(s), mjd(s + len)));
+            }
+            b.push_raw(rw, ps);
+        }
+        b
+    }
+
+    /// Brute-force distinct counts straight from the definition.
+    pub(crate) fn brute(b: &BlockSet, g: &Grid, sel: &[bool], clip: (f64, f64)) -> Vec<i64> {
+        (0..g.n)
+            .map(|k| {
+                let lo = (g.bin_start(k) as f64).max(clip.0);
+                let hi = (g.bin_end(k) as f64).min(clip.1);
+                (0..b.len())
+                    .filter(|&i| sel[i])
+                    .filter(|&i| {
+                        b.merged(i).iter().any(|p| {
+                            let (s, e) = (unix(p.start), unix(p.stop));
+                            s < clip.1 && e > clip.0 && s < hi && e > lo
+                        })
+                    })
+                    .count() as i64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn priority_rates_group_by_rounded_level() {
+        let mut b = BlockSet::new();
+        let mut r1 = row(1, 2.5);
+        r1.sched_start = 60000.0;
+        r1.sched_stop = 60000.1;
+        b.push_raw(r1, vec![Period::new(60000.0, 60000.5)]);
+        b.push_raw(row(2, 3.4), vec![]);
+        b.push_raw(row(3, 1.0), vec![Period::new(60001.0, 60001.25)]);
+        let rows = priority_rates(&b, &[0, 1, 2]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].priority_value, 1);
+        assert_eq!(rows[1].priority_value, 3);
+        assert_eq!((rows[1].total_count, rows[1].scheduled_count, rows[1].impossible_count), (2, 1, 1));
+        assert_eq!(rows[1].scheduling_rate, 0.5);
+        assert_eq!(rows[1].visibility_total_hours, 12.0);
+        assert_eq!(rows[1].visibility_mean_hours, 6.0);
+        assert_eq!(rows[1].requested_mean_hours, 1.0);
+        assert!(priority_rates(&b, &[]).is_empty());
+    }
+
+    #[test]
+    fn rate_bins_and_heatmap_skip_empty() {
+        let v = [0.0, 1.0, 10.0, 10.0];
+        let s = [true, false, true, true];
+        let p = [1.0, 2.0, 3.0, 5.0];
+        let rows = rate_bins(&v, &s, &p, 10);
+        assert_eq!(rows.iter().map(|r| r.bin_index).collect::<Vec<_>>(), vec![0, 1, 9]);
+        assert_eq!(rows[2].priority_mean, 4.0);
+        assert_eq!((rows[2].bin_min, rows[2].bin_max), (9.0, 10.0));
+        let z = rate_bins(&[3.0, 3.0], &[true, false], &[1.0, 2.0], 10);
+        assert_eq!(z.len(), 1);
+        assert_eq!((z[0].bin_min, z[0].bin_mid, z[0].scheduling_rate), (3.0, 3.0, 0.5));
+        assert!(rate_bins(&[], &[], &[], 10).is_empty());
+        let h = heatmap(&v, &[1.0, 1.0, 1.0, 2.0], &s, 10);
+        assert_eq!(h.iter().map(|c| (c.visibility_bin_index, c.time_bin_index)).collect::<Vec<_>>(), vec![(0, 0), (1, 0), (9, 0), (9, 9)]);
+        assert!(heatmap(&[], &[], &[], 10).is_empty());
+    }
+
+    #[test]
+    fn time_bins_exact_against_brute_force() {
+        for seed in 1..6u64 {
+            let b = random_blocks(seed, 25, 1_700_000_000.0, 20_000);
+            let (meta, rows) = visibility_time_bins(&b);
+            let (t0, t1) = schedule_range(&b).unwrap();
+            let g = Grid::new(t0, t1, 900);
+            assert_eq!(rows.len(), g.n);
+            assert_eq!(meta.total_bins, g.n as i64);
+            let sel = vec![true; b.len()];
+            let bf = brute(&b, &g, &sel, (t0 as f64, t1 as f64));
+            assert_eq!(rows.iter().map(|r| r.total_visible_count).collect::<Vec<_>>(), bf);
+            for r in &rows {
+                assert_eq!(r.priority_q_count.iter().sum::<i64>(), r.total_visible_count);
+                assert_eq!(r.scheduled_visible_count + r.unscheduled_visible_count, r.total_visible_count);
+            }
+            assert_eq!(rows.last().unwrap().bin_end_unix, t1);
+            assert_eq!(meta.max_visible_in_bin, *bf.iter().max().unwrap());
+        }
+    }
+
+    #[test]
+    fn time_bins_empty_schedule() {
+        let (meta, rows) = visibility_time_bins(&BlockSet::new());
+        assert!(rows.is_empty());
+        assert_eq!((meta.total_bins, meta.total_blocks, meta.time_range_start_unix), (0, 0, 0));
+        assert_eq!((meta.priority_min, meta.mean_visible_per_bin), (None, None));
+        let mut b = BlockSet::new();
+        b.push_raw(row(1, 1.0), vec![]);
+        let (meta, rows) = visibility_time_bins(&b);
+        assert!(rows.is_empty());
+        assert_eq!((meta.total_blocks, meta.blocks_with_visibility, meta.priority_max), (1, 0, Some(1.0)));
+    }
+}

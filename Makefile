@@ -1,0 +1,38 @@
+# Entry points for people and CI. `make run` and `make test` are the README's two commands.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+export VIRTUAL_ENV := $(abspath $(VENV))
+
+.PHONY: setup native run test test-rust test-python demo clean
+
+setup: $(VENV)/.deps native
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(VENV)/.deps: requirements-dev.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+# Build the Rust core into tsi/_core*.so and install the `tsi` command into the virtualenv.
+native: $(VENV)/.deps
+	$(VENV)/bin/maturin develop --release -q
+
+demo: setup
+	$(VENV)/bin/tsi demo
+
+run: setup
+	$(VENV)/bin/tsi demo
+	$(VENV)/bin/tsi run
+
+test: setup test-rust test-python
+
+test-rust:
+	cargo test -p tsi-core --release -q
+
+test-python:
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) target var tsi/_core*.so

@@ -1,0 +1,150 @@
+//! The operations the bindings expose, free of Python: ingest an upload, run a flow on a data path.
+
+use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::error::{CoreError, Result};
+use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
+use crate::parse::{self, ParseOptions};
+use crate::payload::Val;
+use crate::store::sqlite::{Store, StoredAggregates};
+use crate::store::IngestResult;
+
+/// One uploaded file as received (maybe gzip-compressed).
+#[derive(Debug, Clone)]
+pub struct UploadFile {
+    pub name: String,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IngestInput {
+    pub schedule: UploadFile,
+    pub visibility: Option<UploadFile>,
+    pub dark: Option<UploadFile>,
+    pub name: Option<String>,
+    pub max_bytes: u64,
+}
+
+/// Base file name without directories, `.gz` and one further extension.
+pub fn default_name(file_name: &str) -> String {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    let base = base.strip_suffix(".gz").unwrap_or(base);
+    match base.rfind('.') {
+        Some(k) if k > 0 => base[..k].to_string(),
+        _ => base.to_string(),
+    }
+}
+
+fn format_error(issue: crate::error::FormatIssue) -> CoreError {
+    CoreError::Format { issues: vec![issue], truncated: false }
+}
+
+/// Checksum first (identical uploads return the stored schedule without parsing), then parse and validate
+/// everything, then store it with its analytics in one transaction.
+pub fn ingest(store: &Store, input: IngestInput) -> Result<IngestResult> {
+    let max = input.max_bytes;
+    let read = |f: UploadFile| -> Result<(String, Vec<u8>)> {
+        let name = f.name.rsplit(['/', '\\']).next().unwrap_or(&f.name).to_string();
+        let bytes = parse::read_input(&name, f.raw, max).map_err(format_error)?;
+        Ok((name, bytes))
+    };
+    let schedule_name_hint = input.schedule.name.clone();
+    let s = read(input.schedule)?;
+    let v = input.visibility.map(read).transpose()?;
+    let d = input.dark.map(read).transpose()?;
+    let checksum = parse::checksum(&s.1, v.as_ref().map(|x| x.1.as_slice()), d.as_ref().map(|x| x.1.as_slice()));
+    if let Some(existing) = store.find_by_checksum(&checksum)? {
+        return Ok(existing);
+    }
+    let opts = ParseOptions { sentinel_mjd: store.cfg.sentinel_mjd, max_bytes: max };
+    let parsed = parse::parse_upload(
+        (&s.0, &s.1),
+        v.as_ref().map(|x| (x.0.as_str(), x.1.as_slice())),
+        d.as_ref().map(|x| (x.0.as_str(), x.1.as_slice())),
+        &opts,
+    )?;
+    let raw_name = input
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| parsed.name.clone())
+        .unwrap_or_else(|| default_name(&schedule_name_hint));
+    let name = parse::validate_name(&raw_name).map_err(format_error)?;
+    store.ingest(&parsed, &name, &checksum)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Legacy,
+    Etl,
+}
+
+impl Source {
+    pub fn parse(s: &str) -> Result<Source> {
+        match s {
+            "legacy" => Ok(Source::Legacy),
+            "etl" => Ok(Source::Etl),
+            other => Err(CoreError::value(format!("source must be 'legacy' or 'etl' (got '{other}')"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum FlowParams {
+    SkyMap(SkyMapParams),
+    Distributions { exclude_impossible: bool },
+    VisibilityMap(VisibilityParams),
+    Timeline,
+    Insights(InsightsParams),
+    Trends(TrendsParams),
+    Compare { other_schedule_id: i64 },
+    Validation,
+}
+
+impl FlowParams {
+    /// Whether the flow needs visibility periods (the legacy loader can skip parsing the JSON otherwise).
+    fn needs_visibility(&self) -> bool {
+        !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })
+    }
+}
+
+fn load(store: &Store, id: i64, source: Source, with_vis: bool) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
+    match source {
+        Source::Legacy => {
+            let (f, b) = store.load_legacy(id, with_vis)?;
+            Ok((f, b, None))
+        }
+        Source::Etl => {
+            let (f, b, a) = store.load_etl(id, true)?;
+            Ok((f, b, Some(a)))
+        }
+    }
+}
+
+/// Run one flow on one data path.
+pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
+    let (facts, b, agg) = load(store, id, source, params.needs_visibility())?;
+    Ok(match params {
+        FlowParams::SkyMap(p) => flows::sky_map::sky_map(&facts, &b, p),
+        FlowParams::Distributions { exclude_impossible } => flows::distributions::distributions(&facts, &b, *exclude_impossible),
+        FlowParams::VisibilityMap(p) => {
+            flows::visibility::visibility_map(&facts, &b, p, agg.as_ref().map(|a| a.time_bins.as_slice()))?
+        }
+        FlowParams::Timeline => flows::timeline::timeline(&facts, &b),
+        FlowParams::Insights(p) => {
+            let stored = agg.as_ref().and_then(|a| a.summary.as_ref()).filter(|_| !p.exclude_impossible);
+            flows::insights::insights(&facts, &b, p, stored)
+        }
+        FlowParams::Trends(p) => {
+            let stored = agg.as_ref().map(|a| flows::trends::TrendsStored {
+                by_priority: &a.priority_rates,
+                by_visibility: &a.visibility_bins,
+                heatmap: &a.heatmap,
+            });
+            flows::trends::trends(&facts, &b, p, stored)?
+        }
+        FlowParams::Compare { other_schedule_id } => {
+            let (of, ob, _) = load(store, *other_schedule_id, source, false)?;
+            flows::compare::compare(&facts, &b, &of, &ob)
+        }
+        FlowParams::Validation => flows::validation::validation(&facts, &b),
+    })
+}

@@ -1,0 +1,106 @@
+//! SQLite migrations: the numbered scripts of `tsi/db/migrations/sqlite`, applied in order, each in its own
+//! transaction and recorded in `tsi_schema_migrations`. Applied automatically when the store opens.
+
+use rusqlite::{params, Connection};
+use sha2::{Digest, Sha256};
+
+use crate::error::{CoreError, Result};
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration { version: 1, name: "0001_normalized", sql: include_str!("../../../../tsi/db/migrations/sqlite/0001_normalized.sql") },
+    Migration { version: 2, name: "0002_analytics", sql: include_str!("../../../../tsi/db/migrations/sqlite/0002_analytics.sql") },
+    Migration { version: 3, name: "0003_added_columns", sql: include_str!("../../../../tsi/db/migrations/sqlite/0003_added_columns.sql") },
+];
+
+const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, script_sha256 TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
+
+pub fn applied_versions(conn: &Connection) -> Result<Vec<i64>> {
+    conn.execute_batch(LEDGER)?;
+    let mut st = conn.prepare("SELECT version FROM tsi_schema_migrations ORDER BY version")?;
+    let v = st.query_map([], |r| r.get(0))?.collect::<std::result::Result<Vec<i64>, _>>()?;
+    Ok(v)
+}
+
+/// Versions not yet applied.
+pub fn pending(conn: &Connection) -> Result<Vec<i64>> {
+    let done = applied_versions(conn)?;
+    Ok(SQLITE_MIGRATIONS.iter().map(|m| m.version).filter(|v| !done.contains(v)).collect())
+}
+
+/// Apply every pending migration; returns the versions applied.
+pub fn upgrade(conn: &mut Connection) -> Result<Vec<i64>> {
+    let todo = pending(conn)?;
+    let mut applied = Vec::new();
+    for m in SQLITE_MIGRATIONS.iter().filter(|m| todo.contains(&m.version)) {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for stmt in split_statements(m.sql) {
+            if let Err(e) = tx.execute_batch(&stmt) {
+                // ADD COLUMN is not idempotent in SQLite: a column that already exists is what we wanted.
+                if e.to_string().contains("duplicate column name") {
+                    continue;
+                }
+                return Err(CoreError::db(format!("migration {} failed: {e}", m.name)));
+            }
+        }
+        let sha = format!("{:x}", Sha256::digest(m.sql.as_bytes()));
+        tx.execute(
+            "INSERT INTO tsi_schema_migrations (version, name, script_sha256) VALUES (?1, ?2, ?3)",
+            params![m.version, m.name, sha],
+        )?;
+        tx.commit()?;
+        applied.push(m.version);
+    }
+    Ok(applied)
+}
+
+/// Split a script at `;` line ends (the scripts keep one statement per `;`-terminated block, no triggers).
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("--") || trimmed.is_empty() {
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+        if trimmed.ends_with(';') {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upgrade_is_idempotent_and_recorded() {
+        let mut c = Connection::open_in_memory().unwrap();
+        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3]);
+        assert!(upgrade(&mut c).unwrap().is_empty());
+        assert!(pending(&c).unwrap().is_empty());
+        // Columns of 0003 exist.
+        c.prepare("SELECT original_block_id, visibility_intervals FROM analytics_schedule_blocks_analytics").unwrap();
+    }
+
+    #[test]
+    fn added_columns_tolerate_a_database_that_already_has_them() {
+        let mut c = Connection::open_in_memory().unwrap();
+        upgrade(&mut c).unwrap();
+        c.execute("DELETE FROM tsi_schema_migrations WHERE version = 3", []).unwrap();
+        assert_eq!(upgrade(&mut c).unwrap(), vec![3]);
+    }
+}

@@ -1,0 +1,148 @@
+//! `<flow>_legacy` and `<flow>_etl` for every flow. Parameters arrive canonicalised by `tsi.data`; the core
+//! still validates them (CoreError::Value → ValueError).
+
+use pyo3::prelude::*;
+use tsi_core::flows::insights::InsightsParams;
+use tsi_core::flows::projection::Projection;
+use tsi_core::flows::sky_map::SkyMapParams;
+use tsi_core::flows::trends::TrendsParams;
+use tsi_core::flows::visibility::{Binning, VisibilityParams};
+use tsi_core::service::{self, FlowParams, Source};
+use tsi_core::CoreError;
+
+use crate::errors::to_py;
+use crate::state::store;
+
+fn run(py: Python<'_>, schedule_id: i64, source: Source, params: FlowParams) -> PyResult<PyObject> {
+    let val = py.allow_threads(|| service::run_flow(&*store()?, schedule_id, source, &params)).map_err(to_py)?;
+    crate::convert::to_py(py, val)
+}
+
+/// One pair of bindings (legacy, etl) sharing a parameter builder.
+macro_rules! flow_pair {
+    ($legacy:ident, $etl:ident, ($($arg:ident : $ty:ty = $def:expr),*), $build:expr) => {
+        #[pyfunction]
+        #[pyo3(signature = (schedule_id, $($arg = $def),*))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $legacy(py: Python<'_>, schedule_id: i64, $($arg: $ty),*) -> PyResult<PyObject> {
+            let p: Result<FlowParams, CoreError> = ($build)($($arg),*);
+            run(py, schedule_id, Source::Legacy, p.map_err(to_py)?)
+        }
+        #[pyfunction]
+        #[pyo3(signature = (schedule_id, $($arg = $def),*))]
+        #[allow(clippy::too_many_arguments)]
+        pub fn $etl(py: Python<'_>, schedule_id: i64, $($arg: $ty),*) -> PyResult<PyObject> {
+            let p: Result<FlowParams, CoreError> = ($build)($($arg),*);
+            run(py, schedule_id, Source::Etl, p.map_err(to_py)?)
+        }
+    };
+}
+
+fn sky_params(projection: String, ra_left: bool, center_ra_deg: f64) -> Result<FlowParams, CoreError> {
+    let projection = Projection::parse(&projection).ok_or_else(|| {
+        CoreError::value(format!("projection must be cartesian, mollweide, aitoff or hammer (got '{projection}')"))
+    })?;
+    if !(0.0..360.0).contains(&center_ra_deg) {
+        return Err(CoreError::value("center_ra_deg must be in [0, 360)"));
+    }
+    Ok(FlowParams::SkyMap(SkyMapParams { projection, ra_left, center_ra_deg }))
+}
+
+flow_pair!(sky_map_legacy, sky_map_etl,
+    (projection: String = "mollweide".to_string(), ra_left: bool = true, center_ra_deg: f64 = 180.0),
+    sky_params);
+
+flow_pair!(distributions_legacy, distributions_etl, (exclude_impossible: bool = false),
+    |exclude_impossible| Ok(FlowParams::Distributions { exclude_impossible }));
+
+#[allow(clippy::too_many_arguments)]
+fn vis_params(
+    n_bins: Option<i64>,
+    bin_seconds: Option<i64>,
+    start_unix: Option<i64>,
+    end_unix: Option<i64>,
+    priority_min: Option<f64>,
+    priority_max: Option<f64>,
+    block_ids: Option<Vec<String>>,
+) -> Result<FlowParams, CoreError> {
+    let binning = match (n_bins, bin_seconds) {
+        (Some(_), Some(_)) => return Err(CoreError::value("give n_bins or bin_seconds, not both")),
+        (None, Some(s)) => Binning::Seconds(s),
+        (Some(n), None) => Binning::Count(n),
+        (None, None) => Binning::Count(50),
+    };
+    Ok(FlowParams::VisibilityMap(VisibilityParams { binning, start_unix, end_unix, priority_min, priority_max, block_ids }))
+}
+
+flow_pair!(visibility_map_legacy, visibility_map_etl,
+    (n_bins: Option<i64> = None, bin_seconds: Option<i64> = None, start_unix: Option<i64> = None,
+     end_unix: Option<i64> = None, priority_min: Option<f64> = None, priority_max: Option<f64> = None,
+     block_ids: Option<Vec<String>> = None),
+    vis_params);
+
+flow_pair!(timeline_legacy, timeline_etl, (), || Ok(FlowParams::Timeline));
+
+flow_pair!(insights_legacy, insights_etl, (exclude_impossible: bool = false, top_n: usize = 10),
+    |exclude_impossible, top_n: usize| {
+        if !(1..=100).contains(&top_n) {
+            return Err(CoreError::value("top_n must be in 1..100"));
+        }
+        Ok(FlowParams::Insights(InsightsParams { exclude_impossible, top_n }))
+    });
+
+#[allow(clippy::too_many_arguments)]
+fn trends_params(
+    exclude_impossible: bool,
+    n_bins: usize,
+    bandwidth: f64,
+    n_smooth_points: usize,
+    visibility_range: Option<(f64, f64)>,
+    requested_range: Option<(f64, f64)>,
+    priority_levels: Option<Vec<i64>>,
+) -> Result<FlowParams, CoreError> {
+    Ok(FlowParams::Trends(TrendsParams {
+        exclude_impossible,
+        n_bins,
+        bandwidth,
+        n_smooth_points,
+        visibility_range,
+        requested_range,
+        priority_levels,
+    }))
+}
+
+flow_pair!(trends_legacy, trends_etl,
+    (exclude_impossible: bool = false, n_bins: usize = 10, bandwidth: f64 = 0.3, n_smooth_points: usize = 100,
+     visibility_range: Option<(f64, f64)> = None, requested_range: Option<(f64, f64)> = None,
+     priority_levels: Option<Vec<i64>> = None),
+    trends_params);
+
+flow_pair!(compare_legacy, compare_etl, (other_schedule_id: i64 = -1),
+    |other_schedule_id: i64| {
+        if other_schedule_id < 0 {
+            return Err(CoreError::value("other_schedule_id is required"));
+        }
+        Ok(FlowParams::Compare { other_schedule_id })
+    });
+
+flow_pair!(validation_legacy, validation_etl, (), || Ok(FlowParams::Validation));
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sky_map_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(sky_map_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(distributions_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(distributions_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(visibility_map_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(visibility_map_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(timeline_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(timeline_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(insights_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(insights_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(trends_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(trends_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(compare_etl, m)?)?;
+    m.add_function(wrap_pyfunction!(validation_legacy, m)?)?;
+    m.add_function(wrap_pyfunction!(validation_etl, m)?)?;
+    Ok(())
+}

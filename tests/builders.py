@@ -1,0 +1,60 @@
+"""Hand-made schedule documents for tests (F1 and F2), written as JSON files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def f1_block(bid: Any, priority: float = 5.0, ra: float = 100.0, dec: float = 20.0, requested: float = 1800,
+             min_obs: float = 1200, min_alt: float = 40.0, max_alt: float = 90.0, min_az: float = 0.0,
+             max_az: float = 360.0, scheduled: tuple[float, float] | None = None,
+             fixed: tuple[float, float] | None = None, name: str | None = None) -> dict:
+    tc: dict[str, Any] = {"minObservationTimeInSec": min_obs, "requestedDurationSec": requested,
+                          "fixedStartTime": [], "fixedStopTime": []}
+    if fixed:
+        tc["fixedStartTime"] = [{"format": "MJD", "scale": "UTC", "value": fixed[0]}]
+        tc["fixedStopTime"] = [{"format": "MJD", "scale": "UTC", "value": fixed[1]}]
+    b: dict[str, Any] = {
+        "schedulingBlockId": bid,
+        "priority": priority,
+        "target": {"position_": {"coord": {"celestial": {"raInDeg": ra, "decInDeg": dec}}}},
+        "schedulingBlockConfiguration_": {"constraints_": {
+            "elevationConstraint_": {"minElevationAngleInDeg": min_alt, "maxElevationAngleInDeg": max_alt},
+            "azimuthConstraint_": {"minAzimuthAngleInDeg": min_az, "maxAzimuthAngleInDeg": max_az},
+            "timeConstraint_": tc}},
+    }
+    if name:
+        b["target"]["name"] = name
+    if scheduled:
+        b["scheduled_period"] = {"startTime": {"format": "MJD", "scale": "UTC", "value": scheduled[0]},
+                                 "stopTime": {"format": "MJD", "scale": "UTC", "value": scheduled[1]}}
+    return b
+
+
+def period_a(start: float, stop: float) -> dict:
+    return {"startTime": {"format": "MJD", "scale": "UTC", "value": start},
+            "stopTime": {"format": "MJD", "scale": "UTC", "value": stop}}
+
+
+def write_f1(d: Path, blocks: list[dict], visibility: dict[str, list[tuple[float, float]]] | None = None,
+             dark: list[tuple[float, float]] | None = None, stem: str = "schedule") -> tuple[Path, Path | None, Path | None]:
+    d.mkdir(parents=True, exist_ok=True)
+    s = d / f"{stem}.json"
+    s.write_text(json.dumps({"SchedulingBlock": blocks}))
+    v = dk = None
+    if visibility is not None:
+        v = d / f"{stem}_possible_periods.json"
+        v.write_text(json.dumps({"SchedulingBlock": {k: [period_a(a, b) for a, b in ps]
+                                                     for k, ps in visibility.items()}}))
+    if dark is not None:
+        dk = d / f"{stem}_dark_periods.json"
+        dk.write_text(json.dumps({"dark_periods": [{"start_mjd": a, "end_mjd": b} for a, b in dark]}))
+    return s, v, dk
+
+
+def write_json(path: Path, doc: Any) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    return path

@@ -1,0 +1,104 @@
+"""The `tsi` command: outputs and exit codes of architecture.md §7."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from conftest import ingest_dir
+
+from tsi.cli import main
+
+
+def run(capsys, *args):
+    code = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_ingest_schedules_export_delete(tsi_db, generated, capsys):
+    d = generated["night"]
+    code, out, _ = run(capsys, "ingest", d / "schedule.json", "--name", "Night one")
+    assert code == 0
+    r = json.loads(out)
+    assert set(r) == {"schedule_id", "name", "checksum", "blocks", "scheduled", "created"}
+    assert r["name"] == "Night one" and r["created"] is True and r["blocks"] == 60
+    code, out, _ = run(capsys, "ingest", d / "schedule.json")
+    assert code == 0 and json.loads(out)["created"] is False
+    code, out, _ = run(capsys, "schedules")
+    rows = json.loads(out)
+    assert rows[0]["analytics"] == "fresh" and rows[0]["unscheduled"] == 60 - rows[0]["scheduled"]
+    for flow in ("sky-map", "distributions", "visibility-map", "timeline", "insights", "trends", "validation"):
+        for source in ("legacy", "etl"):
+            code, out, err = run(capsys, "export", r["schedule_id"], flow, "--source", source)
+            assert code == 0, err
+            json.loads(out)
+    code, out, _ = run(capsys, "export", r["schedule_id"], "compare", "--with", r["schedule_id"])
+    assert json.loads(out)["summary"]["common_count"] == 60
+    code, out, _ = run(capsys, "delete", r["schedule_id"])
+    assert code == 0 and json.loads(out) == {"schedule_id": r["schedule_id"], "deleted": True}
+
+
+def test_export_nan_becomes_null(tsi_db, generated, capsys):
+    sid = ingest_dir(generated["night"])["schedule_id"]
+    code, out, _ = run(capsys, "export", sid, "sky-map")
+    p = json.loads(out)
+    assert None in p["blocks"]["scheduled_start_mjd"]  # unscheduled blocks
+
+
+def test_exit_codes(tsi_db, generated, capsys):
+    assert run(capsys, "export", 42, "timeline")[0] == 4
+    assert run(capsys, "delete", 42)[0] == 4
+    sid = ingest_dir(generated["night"])["schedule_id"]
+    assert run(capsys, "export", sid, "insights", "--top-n", "0")[0] == 2
+    assert run(capsys, "export", sid, "compare")[0] == 2
+    with pytest.raises(SystemExit) as ei:
+        main(["export", str(sid), "nonsense"])
+    assert ei.value.code == 2
+    con = sqlite3.connect(tsi_db)
+    con.execute("update analytics_schedule_summary_analytics set source_checksum = 'x'")
+    con.commit()
+    con.close()
+    code, _, err = run(capsys, "export", sid, "timeline", "--source", "etl")
+    assert code == 7 and "tsi etl backfill" in err
+    code, out, _ = run(capsys, "parity", "--all")
+    assert code == 1 and "stale" in out
+    code, out, _ = run(capsys, "etl", "backfill", "--all")
+    assert code == 0 and json.loads(out)[0]["recomputed"] is True
+    code, out, _ = run(capsys, "parity", str(sid), "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+
+
+def test_invalid_settings_exit_6(tsi_db, monkeypatch, capsys):
+    monkeypatch.setenv("TSI_DATA_SOURCE", "etll")
+    from tsi.config import reset_settings
+
+    reset_settings()
+    code, _, err = run(capsys, "schedules")
+    assert code == 6
+    assert "DATA_SOURCE must be 'legacy' or 'etl' (got 'etll')" in err
+
+
+def test_generate_is_deterministic(tmp_path, capsys):
+    for out in ("a", "b"):
+        code, text, _ = run(capsys, "generate", tmp_path / out, "--blocks", 40, "--seed", 9, "--days", 3)
+        assert code == 0
+        r = json.loads(text)
+        assert r["blocks"] == 40 and len(r["files"]) == 3
+    for name in ("schedule.json", "possible_periods.json", "dark_periods.json"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_etl_status_and_db_commands(tsi_db, generated, capsys):
+    sid = ingest_dir(generated["night"])["schedule_id"]
+    code, out, _ = run(capsys, "etl", "status")
+    st = json.loads(out)[0]
+    assert code == 0 and st["state"] == "fresh" and st["checksum_match"] is True
+    assert st["row_counts"]["schedule_blocks_analytics"] == 60
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and json.loads(out) == {"applied": []}
+    code, out, _ = run(capsys, "db", "check")
+    r = json.loads(out)
+    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 3

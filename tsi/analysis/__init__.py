@@ -1,0 +1,1 @@
+"""Python-side analysis: the trends model (scikit-learn), insight texts, reports."""

@@ -1,0 +1,220 @@
+"""The facade: one public function per flow plus schedule administration (architecture.md §4).
+
+Every page and the CLI call these functions, never `tsi._core` directly. A flow call canonicalises its
+parameters, looks up the schedule header (cached 30 s), picks the data source (`source` or `DATA_SOURCE`),
+refuses stale analytics on the ETL path, then serves the payload from the cache or from the native binding.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from tsi.config import get_settings, sqlite_path
+from tsi.data import cache, params
+from tsi.data.dispatch import binding, data_source
+from tsi.errors import AnalyticsMissingError
+
+log = logging.getLogger("tsi.data")
+_configured_lock = threading.Lock()
+_configured = False
+
+__all__ = [
+    "sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation",
+    "list_schedules", "schedule_header", "ingest", "delete_schedule", "etl_status", "etl_backfill",
+    "data_source", "run_flow", "FLOW_FUNCTIONS",
+]
+
+
+def core():
+    """The native module, configured from the settings on first use (opens nothing until needed)."""
+    global _configured
+    from tsi import _core
+
+    if not _configured:
+        with _configured_lock:
+            if not _configured:
+                s = get_settings()
+                backend = str(s.DATABASE.BACKEND)
+                target = str(sqlite_path(s)) if backend == "sqlite" else ""
+                sentinel = s.SCHEDULE.UNSCHEDULED_SENTINEL_MJD
+                _core.configure(backend, target, int(s.DATABASE.POOL_SIZE),
+                                None if sentinel is None else float(sentinel))
+                _configured = True
+    return _core
+
+
+def reset() -> None:
+    """Forget configuration, cache and data source (tests that switch settings)."""
+    global _configured
+    from tsi.data import dispatch
+
+    with _configured_lock:
+        _configured = False
+    cache.reset()
+    dispatch.reset()
+
+
+def _freeze(obj: Any) -> Any:
+    """Make every numpy array of a payload read-only (payloads are shared through the cache)."""
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            _freeze(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            if isinstance(v, (dict, np.ndarray, list)):
+                _freeze(v)
+    return obj
+
+
+# ------------------------------------------------------------------ schedules
+
+def schedule_header(schedule_id: int, *, use_cache: bool = True) -> dict:
+    key = cache.header_key(schedule_id)
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+    h = core().schedule_header(int(schedule_id))
+    if use_cache:
+        cache.set(key, h, timeout=cache.HEADER_TIMEOUT)
+    return h
+
+
+def list_schedules(*, use_cache: bool = True) -> list[dict]:
+    if use_cache:
+        hit = cache.get(cache.LIST_KEY)
+        if hit is not None:
+            return hit
+    rows = core().list_schedules()
+    if use_cache:
+        cache.set(cache.LIST_KEY, rows, timeout=cache.HEADER_TIMEOUT)
+    return rows
+
+
+def ingest(schedule_path: str, visibility_path: str | None = None, dark_path: str | None = None,
+           name: str | None = None, labels: dict | None = None) -> dict:
+    s = get_settings()
+    r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
+                      None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
+    cache.delete(cache.LIST_KEY, cache.header_key(r["schedule_id"]))
+    return r
+
+
+def delete_schedule(schedule_id: int) -> bool:
+    ok = core().delete_schedule(int(schedule_id))
+    cache.delete(cache.LIST_KEY, cache.header_key(schedule_id))
+    return ok
+
+
+def etl_status(schedule_id: int | None = None) -> list[dict]:
+    return core().etl_status(None if schedule_id is None else int(schedule_id))
+
+
+def etl_backfill(schedule_id: int, force: bool = False) -> dict:
+    r = core().etl_backfill(int(schedule_id), force)
+    cache.delete(cache.LIST_KEY, cache.header_key(schedule_id))
+    return r
+
+
+# ------------------------------------------------------------------ flows
+
+def _check_fresh(header: dict, source: str) -> None:
+    if source == "etl" and header["analytics_state"] != "fresh":
+        raise AnalyticsMissingError(header["schedule_id"], header["analytics_state"])
+
+
+def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None = None,
+             use_cache: bool = True) -> dict:
+    """Serve one flow's payload for canonical parameters (see `tsi.data.params`)."""
+    t0 = time.perf_counter()
+    source = (source or data_source()).lower()
+    fn = binding(flow, source)
+    schedule_id = int(schedule_id)
+    header = schedule_header(schedule_id, use_cache=use_cache)
+    _check_fresh(header, source)
+    other = None
+    if flow == "compare":
+        other = schedule_header(canonical["other_schedule_id"], use_cache=use_cache)
+        _check_fresh(other, source)
+    key = cache.payload_key(flow, header, source, params.params_hash(canonical), other)
+    if use_cache:
+        hit = cache.get(key)
+        if hit is not None:
+            log.debug("flow=%s source=%s cache=hit ms=%.2f", flow, source, (time.perf_counter() - t0) * 1e3)
+            return _freeze(hit)
+    native = {k: v for k, v in canonical.items() if k != "class_weight"}
+    payload = fn(schedule_id, **native)
+    if flow == "trends":
+        from tsi.analysis.trends_model import fit_trends_model
+
+        b = payload["blocks"]
+        payload["model"] = fit_trends_model(b["priority"], b["total_visibility_hours"], b["requested_hours"],
+                                            b["scheduled"], class_weight=canonical["class_weight"])
+    _freeze(payload)
+    if use_cache:
+        cache.set(key, payload)
+    log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, source, "miss" if use_cache else "bypass",
+              (time.perf_counter() - t0) * 1e3)
+    return payload
+
+
+def sky_map(schedule_id: int, *, projection: str | None = None, ra_left: bool = True, center_ra_deg: float = 180.0,
+            source: str | None = None, use_cache: bool = True) -> dict:
+    p = params.canonical_sky_map(projection, ra_left, center_ra_deg,
+                                 default_projection=str(get_settings().UI.DEFAULT_PROJECTION))
+    return run_flow("sky_map", schedule_id, p, source=source, use_cache=use_cache)
+
+
+def distributions(schedule_id: int, *, exclude_impossible: bool = False, source: str | None = None,
+                  use_cache: bool = True) -> dict:
+    return run_flow("distributions", schedule_id, params.canonical_distributions(exclude_impossible),
+                    source=source, use_cache=use_cache)
+
+
+def visibility_map(schedule_id: int, *, n_bins: int | None = None, bin_seconds: int | None = None,
+                   start_unix: int | None = None, end_unix: int | None = None, priority_min: float | None = None,
+                   priority_max: float | None = None, block_ids=None, source: str | None = None,
+                   use_cache: bool = True) -> dict:
+    p = params.canonical_visibility_map(n_bins, bin_seconds, start_unix, end_unix, priority_min, priority_max,
+                                        block_ids)
+    return run_flow("visibility_map", schedule_id, p, source=source, use_cache=use_cache)
+
+
+def timeline(schedule_id: int, *, source: str | None = None, use_cache: bool = True) -> dict:
+    return run_flow("timeline", schedule_id, params.canonical_timeline(), source=source, use_cache=use_cache)
+
+
+def insights(schedule_id: int, *, exclude_impossible: bool = False, top_n: int | None = None,
+             source: str | None = None, use_cache: bool = True) -> dict:
+    p = params.canonical_insights(exclude_impossible, top_n, default_top_n=int(get_settings().UI.TOP_N))
+    return run_flow("insights", schedule_id, p, source=source, use_cache=use_cache)
+
+
+def trends(schedule_id: int, *, exclude_impossible: bool = False, n_bins: int = 10, bandwidth: float = 0.3,
+           n_smooth_points: int = 100, visibility_range=None, requested_range=None, priority_levels=None,
+           class_weight: str = "balanced", source: str | None = None, use_cache: bool = True) -> dict:
+    p = params.canonical_trends(exclude_impossible, n_bins, bandwidth, n_smooth_points, visibility_range,
+                                requested_range, priority_levels, class_weight)
+    return run_flow("trends", schedule_id, p, source=source, use_cache=use_cache)
+
+
+def compare(schedule_id: int, *, other_schedule_id: int, source: str | None = None, use_cache: bool = True) -> dict:
+    return run_flow("compare", schedule_id, params.canonical_compare(other_schedule_id), source=source,
+                    use_cache=use_cache)
+
+
+def validation(schedule_id: int, *, source: str | None = None, use_cache: bool = True) -> dict:
+    return run_flow("validation", schedule_id, params.canonical_validation(), source=source, use_cache=use_cache)
+
+
+FLOW_FUNCTIONS = {
+    "sky_map": sky_map, "distributions": distributions, "visibility_map": visibility_map, "timeline": timeline,
+    "insights": insights, "trends": trends, "compare": compare, "validation": validation,
+}

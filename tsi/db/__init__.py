@@ -1,0 +1,1 @@
+"""Database administration: migrations and connectivity checks (never imported by pages)."""

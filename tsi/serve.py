@@ -1,0 +1,31 @@
+"""`tsi run`: gunicorn on `app:server`, or the Dash development server with --dev."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from tsi.config import get_settings, project_root
+
+
+def serve(dev: bool = False, host: str | None = None, port: int | None = None, workers: int | None = None) -> int:
+    s = get_settings()
+    host = host or str(s.SERVER.HOST)
+    port = int(port or s.SERVER.PORT)
+    # Refuse to start on an unusable database (fails fast, with the reason, before any worker forks).
+    from tsi import data
+
+    data.list_schedules(use_cache=False)
+    os.chdir(project_root())
+    if dev:
+        sys.path.insert(0, str(project_root()))
+        from app import app
+
+        app.run(host=host, port=port, debug=True)
+        return 0
+    args = ["gunicorn", "app:server", "--bind", f"{host}:{port}",
+            "--workers", str(workers or int(s.SERVER.WORKERS)), "--threads", str(int(s.SERVER.THREADS)),
+            "--timeout", str(int(s.SERVER.TIMEOUT)), "--chdir", str(project_root())]
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(gunicorn, args)
+    return 0  # not reached
