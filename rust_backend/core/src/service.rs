@@ -5,7 +5,7 @@ use crate::error::{CoreError, Result};
 use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
-use crate::store::sqlite::{Store, StoredAggregates};
+use crate::store::sqlite::{Aggregates, Store, StoredAggregates};
 use crate::store::IngestResult;
 
 /// One uploaded file as received (maybe gzip-compressed).
@@ -104,16 +104,39 @@ impl FlowParams {
     fn needs_visibility(&self) -> bool {
         !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })
     }
+
+    /// The pre-aggregated tables the ETL path reads for this request (flows.md: only where they apply).
+    fn aggregates(&self) -> Aggregates {
+        match self {
+            FlowParams::Insights(p) => Aggregates { summary: !p.exclude_impossible, ..Default::default() },
+            FlowParams::Trends(p) => Aggregates {
+                rates: !p.exclude_impossible
+                    && p.visibility_range.is_none()
+                    && p.requested_range.is_none()
+                    && p.priority_levels.is_none(),
+                ..Default::default()
+            },
+            FlowParams::VisibilityMap(p) => Aggregates {
+                time_bins: p.start_unix.is_none()
+                    && p.end_unix.is_none()
+                    && p.priority_min.is_none()
+                    && p.priority_max.is_none()
+                    && p.block_ids.is_none(),
+                ..Default::default()
+            },
+            _ => Aggregates::default(),
+        }
+    }
 }
 
-fn load(store: &Store, id: i64, source: Source, with_vis: bool) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
+fn load(store: &Store, id: i64, source: Source, with_vis: bool, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
     match source {
         Source::Legacy => {
             let (f, b) = store.load_legacy(id, with_vis)?;
             Ok((f, b, None))
         }
         Source::Etl => {
-            let (f, b, a) = store.load_etl(id, true)?;
+            let (f, b, a) = store.load_etl(id, agg)?;
             Ok((f, b, Some(a)))
         }
     }
@@ -121,7 +144,7 @@ fn load(store: &Store, id: i64, source: Source, with_vis: bool) -> Result<(Sched
 
 /// Run one flow on one data path.
 pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
-    let (facts, b, agg) = load(store, id, source, params.needs_visibility())?;
+    let (facts, b, agg) = load(store, id, source, params.needs_visibility(), params.aggregates())?;
     Ok(match params {
         FlowParams::SkyMap(p) => flows::sky_map::sky_map(&facts, &b, p),
         FlowParams::Distributions { exclude_impossible } => flows::distributions::distributions(&facts, &b, *exclude_impossible),
@@ -142,7 +165,7 @@ pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> 
             flows::trends::trends(&facts, &b, p, stored)?
         }
         FlowParams::Compare { other_schedule_id } => {
-            let (of, ob, _) = load(store, *other_schedule_id, source, false)?;
+            let (of, ob, _) = load(store, *other_schedule_id, source, false, Aggregates::default())?;
             flows::compare::compare(&facts, &b, &of, &ob)
         }
         FlowParams::Validation => flows::validation::validation(&facts, &b),

@@ -32,6 +32,17 @@ pub struct Store {
     pool: Pool,
 }
 
+/// Which pre-aggregated analytics tables a flow reads on the ETL path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Aggregates {
+    /// `schedule_summary_analytics`
+    pub summary: bool,
+    /// `schedule_priority_rates`, `schedule_visibility_bins`, `schedule_heatmap_bins`
+    pub rates: bool,
+    /// `schedule_visibility_time_bins`
+    pub time_bins: bool,
+}
+
 /// Pre-computed analytics the ETL path may read besides the block rows.
 #[derive(Debug, Clone, Default)]
 pub struct StoredAggregates {
@@ -322,8 +333,9 @@ impl Store {
         Ok((facts, blocks))
     }
 
-    /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`.
-    pub fn load_etl(&self, id: i64, aggregates: bool) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
+    /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
+    /// pre-aggregated tables a flow asks for.
+    pub fn load_etl(&self, id: i64, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let conn = self.conn()?;
         let facts = load_facts(&conn, id)?;
         let (state, _, _, _) = self.analytics_state(&conn, id, &facts.checksum)?;
@@ -331,7 +343,7 @@ impl Store {
             return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
         }
         let blocks = load_etl_blocks(&conn, id)?;
-        let agg = if aggregates { load_aggregates(&conn, id)? } else { StoredAggregates::default() };
+        let agg = load_aggregates(&conn, id, aggregates)?;
         Ok((facts, blocks, agg))
     }
 }
@@ -469,7 +481,7 @@ pub fn load_legacy_blocks(conn: &Connection, cfg: &StoreConfig, id: i64, with_vi
     let sql = "SELECT b.scheduling_block_id, b.original_block_id, t.ra_deg, t.dec_deg, b.priority,
                       b.requested_duration_sec, b.min_observation_sec, ac.min_alt_deg, ac.max_alt_deg,
                       az.min_az_deg, az.max_az_deg, c.start_time_mjd, c.stop_time_mjd,
-                      m.start_time_mjd, m.stop_time_mjd, b.visibility_periods_json
+                      m.start_time_mjd, m.stop_time_mjd, {vis}
                FROM schedule_scheduling_blocks m
                JOIN scheduling_blocks b ON b.scheduling_block_id = m.scheduling_block_id
                JOIN targets t ON t.target_id = b.target_id
@@ -478,7 +490,9 @@ pub fn load_legacy_blocks(conn: &Connection, cfg: &StoreConfig, id: i64, with_vi
                LEFT JOIN azimuth_constraints az ON az.azimuth_constraints_id = c.azimuth_constraints_id
                WHERE m.schedule_id = ?1
                ORDER BY b.scheduling_block_id";
-    let mut st = conn.prepare_cached(sql)?;
+    // Not selecting the JSON when it is not needed keeps SQLite from reading its overflow pages.
+    let sql = sql.replace("{vis}", if with_visibility { "b.visibility_periods_json" } else { "NULL" });
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query([id])?;
     let mut set = BlockSet::new();
     while let Some(r) = rows.next()? {
@@ -557,10 +571,12 @@ fn load_etl_blocks(conn: &Connection, id: i64) -> Result<BlockSet> {
     Ok(set)
 }
 
-fn load_aggregates(conn: &Connection, id: i64) -> Result<StoredAggregates> {
+fn load_aggregates(conn: &Connection, id: i64, want: Aggregates) -> Result<StoredAggregates> {
     let mut agg = StoredAggregates::default();
-    agg.summary = load_summary(conn, id)?;
-    {
+    if want.summary {
+        agg.summary = load_summary(conn, id)?;
+    }
+    if want.rates {
         let mut st = conn.prepare_cached(
             "SELECT priority_value, total_count, scheduled_count, unscheduled_count, impossible_count, scheduling_rate,
                     visibility_mean_hours, visibility_total_hours, requested_mean_hours, requested_total_hours
@@ -583,7 +599,7 @@ fn load_aggregates(conn: &Connection, id: i64) -> Result<StoredAggregates> {
             })?
             .collect::<std::result::Result<_, _>>()?;
     }
-    {
+    if want.rates {
         let mut st = conn.prepare_cached(
             "SELECT bin_index, bin_min_hours, bin_max_hours, bin_mid_hours, total_count, scheduled_count, scheduling_rate, priority_mean
              FROM analytics_schedule_visibility_bins WHERE schedule_id = ?1 ORDER BY bin_index",
@@ -603,7 +619,7 @@ fn load_aggregates(conn: &Connection, id: i64) -> Result<StoredAggregates> {
             })?
             .collect::<std::result::Result<_, _>>()?;
     }
-    {
+    if want.rates {
         let mut st = conn.prepare_cached(
             "SELECT visibility_bin_index, time_bin_index, visibility_mid_hours, time_mid_hours, total_count, scheduled_count, scheduling_rate
              FROM analytics_schedule_heatmap_bins WHERE schedule_id = ?1 ORDER BY visibility_bin_index, time_bin_index",
@@ -622,7 +638,7 @@ fn load_aggregates(conn: &Connection, id: i64) -> Result<StoredAggregates> {
             })?
             .collect::<std::result::Result<_, _>>()?;
     }
-    {
+    if want.time_bins {
         let mut st = conn.prepare_cached(
             "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
                     priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
