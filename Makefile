@@ -3,7 +3,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 
-.PHONY: setup native run test test-rust test-python demo clean
+.PHONY: setup system native run test test-rust test-python demo clean
 
 setup: $(VENV)/.deps native
 
@@ -26,7 +26,11 @@ run: setup
 	$(VENV)/bin/tsi demo
 	$(VENV)/bin/tsi run
 
-test: setup test-rust test-python
+# Debian's chromium + chromium-driver for the UI tests (installed when missing and running as root).
+system:
+	scripts/install-system-deps.sh
+
+test: setup system test-rust test-python
 
 test-rust:
 	cargo test -p tsi-core --release -q

@@ -58,3 +58,12 @@ def write_json(path: Path, doc: Any) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
     return path
+
+
+def ingest_dir(d: Path, name: str | None = None) -> dict:
+    """Ingest a generated directory (F1 triple or F2 single file)."""
+    from tsi import data
+
+    if (d / "possible_periods.json").exists():
+        return data.ingest(d / "schedule.json", d / "possible_periods.json", d / "dark_periods.json", name=name)
+    return data.ingest(d / "schedule.json", name=name)

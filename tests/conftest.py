@@ -10,8 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-if str(ROOT / "tests") not in sys.path:
-    sys.path.insert(0, str(ROOT / "tests"))
+for extra in (ROOT / "tests", ROOT / "tests" / "ui"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
 
 
 def _reset():
@@ -53,12 +54,3 @@ def generated(tmp_path_factory):
         _core.generate(str(d), **kw)
         out[name] = d
     return out
-
-
-def ingest_dir(d: Path, name: str | None = None) -> dict:
-    """Ingest a generated directory (F1 triple or F2 single file)."""
-    from tsi import data
-
-    if (d / "possible_periods.json").exists():
-        return data.ingest(d / "schedule.json", d / "possible_periods.json", d / "dark_periods.json", name=name)
-    return data.ingest(d / "schedule.json", name=name)

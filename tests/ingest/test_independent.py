@@ -62,7 +62,7 @@ def load_raw_f1(d):
 
 @pytest.fixture
 def season(tsi_db, generated):
-    from conftest import ingest_dir
+    from builders import ingest_dir
 
     r = ingest_dir(generated["conflicts"])
     return r["schedule_id"], load_raw_f1(generated["conflicts"])
@@ -133,7 +133,7 @@ def test_visibility_histogram_matches_brute_force(season, source):
 
 @pytest.mark.parametrize("source", ["legacy", "etl"])
 def test_compare_matches_raw_files(tsi_db, generated, source):
-    from conftest import ingest_dir
+    from builders import ingest_dir
 
     a = ingest_dir(generated["season"])["schedule_id"]
     b = ingest_dir(generated["variant"])["schedule_id"]

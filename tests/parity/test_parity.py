@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from builders import f1_block, write_f1
-from conftest import ingest_dir
+from builders import ingest_dir
 
 from tsi import data, parity
 

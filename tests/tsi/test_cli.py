@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ingest_dir
+from builders import ingest_dir
 
 from tsi.cli import main
 

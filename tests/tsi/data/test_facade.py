@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from conftest import ingest_dir
+from builders import ingest_dir
 
 from tsi import data
 from tsi.data import dispatch

@@ -1,0 +1,1 @@
+"""Pure figure builders: payload (+ view filters) → Plotly figure dict. One module per page; no I/O."""

@@ -1,0 +1,49 @@
+"""Shared figure conventions: dark template, priority-bin colours and labels, UTC time axes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+
+TEMPLATE = "plotly_dark"
+BIN_LABELS = {1: "Low", 2: "Medium-Low", 3: "Medium-High", 4: "High"}
+BIN_COLORS = {1: "#2ca02c", 2: "#1f77b4", 3: "#ff7f0e", 4: "#d62728"}
+SCHEDULED_COLOR = "#1f77b4"
+UNSCHEDULED_COLOR = "#ff7f0e"
+MJD_UNIX_EPOCH = 40587.0
+
+
+def base_layout(height: int = 500, **extra) -> dict:
+    layout = {"template": TEMPLATE, "height": height, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+              "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+              "legend": {"orientation": "h", "y": -0.15}}
+    layout.update(extra)
+    return layout
+
+
+def mjd_to_datetime64(mjd) -> np.ndarray:
+    """MJD array → numpy datetime64[ms] (UTC), NaN → NaT; Plotly draws these as UTC dates."""
+    a = np.asarray(mjd, dtype=float)
+    ms = (a - MJD_UNIX_EPOCH) * 86400000.0
+    out = np.full(a.shape, np.datetime64("NaT"), dtype="datetime64[ms]")
+    ok = ~np.isnan(ms)
+    out[ok] = ms[ok].round().astype("int64").astype("datetime64[ms]")
+    return out
+
+
+def unix_to_datetime64(t) -> np.ndarray:
+    return (np.asarray(t, dtype="float64") * 1000).round().astype("int64").astype("datetime64[ms]")
+
+
+def utc_text(mjd: float | None) -> str:
+    """'YYYY-MM-DD HH:MM' UTC, '' when missing."""
+    if mjd is None or mjd != mjd:
+        return ""
+    return datetime.fromtimestamp((mjd - MJD_UNIX_EPOCH) * 86400, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+
+
+def empty_figure(message: str, height: int = 300) -> dict:
+    return {"data": [], "layout": base_layout(height, xaxis={"visible": False}, yaxis={"visible": False},
+                                              annotations=[{"text": message, "showarrow": False,
+                                                            "font": {"size": 16}}])}

@@ -1,0 +1,50 @@
+"""Helpers every page uses: resolve the schedule of the URL into a header or a message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+from tsi.ui.alerts import choose_schedule, error_alert
+from tsi.ui.urls import parse_schedule_id
+
+
+@dataclass
+class Resolved:
+    schedule_id: int | None
+    header: dict | None
+    problem: Any  # a component to show instead of the page, or None
+
+
+def resolve_schedule(value: object) -> Resolved:
+    from tsi import data
+
+    sid, err = parse_schedule_id(value)
+    if err:
+        return Resolved(None, None, dbc.Alert(err, color="warning", className="tsi-error"))
+    if sid is None:
+        return Resolved(None, None, choose_schedule())
+    try:
+        return Resolved(sid, data.schedule_header(sid), None)
+    except Exception as e:  # noqa: BLE001 - shown to the user as a message
+        return Resolved(sid, None, error_alert(e))
+
+
+def page_title(title: str, header: dict | None = None, subtitle: str | None = None):
+    name = f"{header['name']} (id {header['schedule_id']})" if header else None
+    return html.Div([
+        html.H2(title, className="mb-0"),
+        html.Div(name, className="text-muted tsi-schedule-name") if name else None,
+        html.Div(subtitle, className="text-muted small") if subtitle else None,
+    ], className="mb-3")
+
+
+def metric_card(label: str, value: str, detail: str | None = None, id: str | None = None):
+    body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-bold")]
+    if detail:
+        body.append(html.Div(detail, className="text-muted small"))
+    kwargs = {"id": id} if id else {}
+    return dbc.Card(dbc.CardBody(body), className="tsi-metric h-100", **kwargs)

@@ -1,0 +1,79 @@
+"""The app shell: navigation bar with the schedule selector, and the URL handling that keeps `?schedule=`."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, dcc, html, no_update
+
+from tsi.ui.urls import parse_search, with_params
+
+NAV = [
+    ("Home", "/"),
+    ("Sky Map", "/sky-map"),
+    ("Distributions", "/distributions"),
+    ("Visibility Map", "/visibility-map"),
+    ("Timeline", "/timeline"),
+    ("Insights", "/insights"),
+    ("Trends", "/trends"),
+    ("Compare", "/compare"),
+    ("Validation", "/validation"),
+    ("Data Source", "/data-source"),
+]
+
+
+def nav_id(path: str) -> str:
+    return "nav-" + (path.strip("/") or "home")
+
+
+def navbar(title: str):
+    links = [dbc.NavItem(dbc.NavLink(label, href=path, id=nav_id(path), active="exact")) for label, path in NAV]
+    selector = dcc.Dropdown(id="schedule-selector", placeholder="Choose a schedule", clearable=False,
+                            className="tsi-schedule-selector", style={"minWidth": "260px"})
+    return dbc.Navbar(
+        dbc.Container([
+            dbc.NavbarBrand(title, href="/", className="me-3"),
+            dbc.Nav(links, className="me-auto flex-wrap", navbar=True),
+            html.Div(selector, className="ms-2"),
+        ], fluid=True),
+        color="dark", dark=True, className="mb-3 tsi-navbar",
+    )
+
+
+def shell(title: str, content):
+    return html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        navbar(title),
+        dbc.Container(content, fluid=True, className="pb-5"),
+    ])
+
+
+@callback([Output(nav_id(p), "href") for _, p in NAV], Input("url", "search"))
+def keep_schedule_in_links(search):
+    q = parse_search(search)
+    keep = {"schedule": q.get("schedule")}
+    return [with_params(p, {**keep, "with": q.get("with")} if p == "/compare" else keep) for _, p in NAV]
+
+
+@callback(Output("schedule-selector", "options"), Output("schedule-selector", "value"),
+          Input("url", "search"), Input("url", "pathname"))
+def fill_selector(search, _pathname):
+    from tsi import data
+
+    try:
+        rows = data.list_schedules()
+    except Exception:  # noqa: BLE001 - the page itself shows the database error
+        rows = []
+    options = [{"label": f"{r['name']} ({r['schedule_id']})", "value": r["schedule_id"]} for r in rows]
+    current = parse_search(search).get("schedule")
+    value = int(current) if current and current.isdigit() else None
+    return options, value
+
+
+@callback(Output("url", "search"), Input("schedule-selector", "value"), State("url", "search"),
+          prevent_initial_call=True)
+def select_schedule(value, search):
+    q = parse_search(search)
+    if value is None or str(value) == q.get("schedule"):
+        return no_update
+    q["schedule"] = str(value)
+    return "?" + "&".join(f"{k}={v}" for k, v in q.items())

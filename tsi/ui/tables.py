@@ -1,0 +1,67 @@
+"""Tables (dash-ag-grid) and CSV downloads built from payload tables (dicts of equal-length columns)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any, Iterable
+
+import dash_ag_grid as dag
+import numpy as np
+
+
+def rows_of(table: dict, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict]:
+    """Columnar table → list of row dicts (NaN → None), at most `limit` rows."""
+    cols = list(columns) if columns is not None else list(table)
+    n = len(table[cols[0]]) if cols else 0
+    if limit is not None:
+        n = min(n, limit)
+    out = []
+    for i in range(n):
+        row = {}
+        for c in cols:
+            v = table[c][i]
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, float) and math.isnan(v):
+                v = None
+            row[c] = v
+        out.append(row)
+    return out
+
+
+def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: int = 420, **kwargs) -> dag.AgGrid:
+    """An AG Grid over a payload table; `columns` are AG Grid columnDefs (field = column name)."""
+    fields = [c["field"] for c in columns]
+    return dag.AgGrid(
+        id=id,
+        rowData=rows_of(table, fields, limit),
+        columnDefs=columns,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
+        className="ag-theme-alpine-dark",
+        style={"height": f"{height}px", "width": "100%"},
+        **kwargs,
+    )
+
+
+def to_csv(table: dict, columns: Iterable[str] | None = None) -> str:
+    cols = list(columns) if columns is not None else list(table)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(cols)
+    for row in rows_of(table, cols):
+        w.writerow(["" if row[c] is None else row[c] for c in cols])
+    return buf.getvalue()
+
+
+def value_text(v: Any, digits: int = 2) -> str:
+    """A number for display: '–' when missing, thousands separators, fixed decimals for floats."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    return f"{float(v):,.{digits}f}"
