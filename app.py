@@ -8,12 +8,22 @@ from __future__ import annotations
 
 import dash
 
-from tsi.api import BOOTSTRAP_URL, register
-from tsi.config import get_settings
-from tsi.logging import setup_logging
+import logging
 
-settings = get_settings()
+from tsi import __version__
+from tsi.api import BOOTSTRAP_URL, register
+from tsi.config import environment_name, get_settings
+from tsi.data import data_source
+from tsi.logging import setup_logging
+from tsi.secrets import masked_target
+
+settings = get_settings()  # invalid settings stop start-up here with one ConfigError listing every problem
 setup_logging(str(settings.LOG_LEVEL))
+log = logging.getLogger("tsi")
+log.info("TSI %s starting (environment=%s)", __version__, environment_name(settings))
+data_source()  # logs "Using data_source=<value>" once per process
+log.info("Database: %s %s", settings.DATABASE.BACKEND, masked_target(settings))
+log.info("Cache: %s", settings.CACHE.TYPE)
 
 app = dash.Dash(
     __name__,

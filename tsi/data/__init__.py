@@ -66,7 +66,7 @@ def _freeze(obj: Any) -> Any:
     elif isinstance(obj, dict):
         for v in obj.values():
             _freeze(v)
-    elif isinstance(obj, list):
+    elif isinstance(obj, list) and obj and not isinstance(obj[0], str):  # text columns hold only str
         for v in obj:
             if isinstance(v, (dict, np.ndarray, list)):
                 _freeze(v)
@@ -148,7 +148,7 @@ def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None
         hit = cache.get(key)
         if hit is not None:
             log.debug("flow=%s source=%s cache=hit ms=%.2f", flow, source, (time.perf_counter() - t0) * 1e3)
-            return _freeze(hit)
+            return hit if cache.shares_objects() else _freeze(hit)
     native = {k: v for k, v in canonical.items() if k != "class_weight"}
     payload = fn(schedule_id, **native)
     if flow == "trends":

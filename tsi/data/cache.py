@@ -20,6 +20,16 @@ _lock = threading.Lock()
 _cache = None
 
 
+class _Identity:
+    """A serializer that keeps the object itself: payloads are read-only, so one process may share them."""
+
+    def dumps(self, value: Any) -> Any:
+        return value
+
+    def loads(self, value: Any) -> Any:
+        return value
+
+
 def _build():
     s = get_settings()
     kind = str(s.CACHE.TYPE)
@@ -27,7 +37,12 @@ def _build():
     if kind == "SimpleCache":
         from flask_caching.backends.simplecache import SimpleCache
 
-        return SimpleCache(threshold=2000, default_timeout=timeout)
+        class InProcessCache(SimpleCache):
+            # SimpleCache pickles every value; within one process that only costs time (a cached 25,000-block
+            # payload would take milliseconds to unpickle), so the stored object is returned as it is.
+            serializer = _Identity()
+
+        return InProcessCache(threshold=2000, default_timeout=timeout)
     if kind == "FileSystemCache":
         from flask_caching.backends.filesystemcache import FileSystemCache
 
@@ -70,6 +85,11 @@ def payload_key(flow: str, header: dict, source: str, phash: str, other: dict | 
         ostamp = other.get("analytics_stamp") if source == "etl" else "-"
         key += f":{other['schedule_id']}:{other['checksum']}:{ostamp}"
     return key
+
+
+def shares_objects() -> bool:
+    """True when hits return the stored object itself (in-process cache), false when they are unpickled copies."""
+    return isinstance(getattr(get_cache(), "serializer", None), _Identity)
 
 
 def get(key: str) -> Any:

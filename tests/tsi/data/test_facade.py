@@ -121,3 +121,19 @@ def test_trends_payload_carries_the_model(sid):
     t = data.trends(sid)
     assert t["model"]["status"] in ("ok", "insufficient_data", "single_class")
     assert t["model"]["n_samples"] == len(t["blocks"]["priority"])
+
+
+def test_filesystem_cache_hits_are_read_only_copies(tsi_db, generated, tmp_path, monkeypatch):
+    from tsi.config import reset_settings
+
+    monkeypatch.setenv("TSI_CACHE__TYPE", "FileSystemCache")
+    monkeypatch.setenv("TSI_CACHE__DIR", str(tmp_path / "cache"))
+    reset_settings()
+    data.reset()
+    sid = ingest_dir(generated["night"])["schedule_id"]
+    first = data.sky_map(sid)
+    hit = data.sky_map(sid)
+    assert hit is not first  # unpickled from disk
+    assert list((tmp_path / "cache").iterdir())
+    with pytest.raises(ValueError):
+        hit["blocks"]["x"][0] = 0.0
