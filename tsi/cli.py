@@ -190,6 +190,19 @@ def cmd_db_check(a) -> int:
     return 0 if r.get("connected") and not r.get("pending") else 5
 
 
+def cmd_bench(a) -> int:
+    from tsi import bench
+
+    flows = [f.strip().replace("-", "_") for f in a.flows.split(",")] if a.flows else None
+    result = bench.run(preset=None if a.schedule is not None else a.preset, schedule_id=a.schedule,
+                       repeat=a.repeat, flows=flows)
+    if a.json:
+        _print(result, pretty=True)
+    else:
+        print(bench.format_table(result))
+    return 0
+
+
 def cmd_run(a) -> int:
     from tsi.serve import serve
 
@@ -274,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     de = add("demo", cmd_demo, "generate and ingest the three demo schedules (idempotent)")
     de.add_argument("--small", action="store_true")
+
+    be = add("bench", cmd_bench, "measure ingest and every flow against the performance budgets")
+    bg = be.add_mutually_exclusive_group()
+    bg.add_argument("--preset", choices=["real", "large", "tiny"], default="real")
+    bg.add_argument("--schedule", type=int, help="measure a stored schedule instead of a generated preset")
+    be.add_argument("--repeat", type=int, default=20)
+    be.add_argument("--flows", help="comma-separated subset, e.g. sky-map,insights")
+    be.add_argument("--json", action="store_true")
 
     et = add("etl", None, "analytics tables: status and backfill")
     etsub = et.add_subparsers(dest="etl_command", required=True, metavar="SUBCOMMAND")

@@ -131,7 +131,7 @@ def _check_fresh(header: dict, source: str) -> None:
 
 
 def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None = None,
-             use_cache: bool = True) -> dict:
+             use_cache: bool = True, model: bool = True) -> dict:
     """Serve one flow's payload for canonical parameters (see `tsi.data.params`)."""
     t0 = time.perf_counter()
     source = (source or data_source()).lower()
@@ -151,14 +151,14 @@ def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None
             return hit if cache.shares_objects() else _freeze(hit)
     native = {k: v for k, v in canonical.items() if k != "class_weight"}
     payload = fn(schedule_id, **native)
-    if flow == "trends":
+    if flow == "trends" and model:  # `model=False` only for the benchmark, which times the fit separately
         from tsi.analysis.trends_model import fit_trends_model
 
         b = payload["blocks"]
         payload["model"] = fit_trends_model(b["priority"], b["total_visibility_hours"], b["requested_hours"],
                                             b["scheduled"], class_weight=canonical["class_weight"])
     _freeze(payload)
-    if use_cache:
+    if use_cache and (model or flow != "trends"):
         cache.set(key, payload)
     log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, source, "miss" if use_cache else "bypass",
               (time.perf_counter() - t0) * 1e3)

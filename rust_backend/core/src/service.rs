@@ -105,6 +105,12 @@ impl FlowParams {
         !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })
     }
 
+    /// Whether the flow reads merged visibility intervals (the ETL loader can skip the blobs otherwise; the
+    /// stored totals and period counts are always read).
+    fn needs_intervals(&self) -> bool {
+        matches!(self, FlowParams::VisibilityMap(_) | FlowParams::Validation)
+    }
+
     /// The pre-aggregated tables the ETL path reads for this request (flows.md: only where they apply).
     fn aggregates(&self) -> Aggregates {
         match self {
@@ -129,14 +135,14 @@ impl FlowParams {
     }
 }
 
-fn load(store: &Store, id: i64, source: Source, with_vis: bool, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
+fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: bool, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
     match source {
         Source::Legacy => {
             let (f, b) = store.load_legacy(id, with_vis)?;
             Ok((f, b, None))
         }
         Source::Etl => {
-            let (f, b, a) = store.load_etl(id, agg)?;
+            let (f, b, a) = store.load_etl(id, intervals, agg)?;
             Ok((f, b, Some(a)))
         }
     }
@@ -144,7 +150,8 @@ fn load(store: &Store, id: i64, source: Source, with_vis: bool, agg: Aggregates)
 
 /// Run one flow on one data path.
 pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
-    let (facts, b, agg) = load(store, id, source, params.needs_visibility(), params.aggregates())?;
+    let (facts, b, agg) =
+        load(store, id, source, params.needs_visibility(), params.needs_intervals(), params.aggregates())?;
     Ok(match params {
         FlowParams::SkyMap(p) => flows::sky_map::sky_map(&facts, &b, p),
         FlowParams::Distributions { exclude_impossible } => flows::distributions::distributions(&facts, &b, *exclude_impossible),
@@ -165,7 +172,7 @@ pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> 
             flows::trends::trends(&facts, &b, p, stored)?
         }
         FlowParams::Compare { other_schedule_id } => {
-            let (of, ob, _) = load(store, *other_schedule_id, source, false, Aggregates::default())?;
+            let (of, ob, _) = load(store, *other_schedule_id, source, false, false, Aggregates::default())?;
             flows::compare::compare(&facts, &b, &of, &ob)
         }
         FlowParams::Validation => flows::validation::validation(&facts, &b),

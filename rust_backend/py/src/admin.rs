@@ -198,3 +198,9 @@ pub fn generate<'py>(
     d.set_item("scheduled", r.scheduled)?;
     Ok(d)
 }
+
+/// Benchmark reference: scan columns of one table for a schedule (see Store::raw_scan).
+#[pyfunction]
+pub fn raw_scan(py: Python<'_>, schedule_id: i64, table: String, columns: Vec<String>) -> PyResult<(i64, i64)> {
+    py.allow_threads(|| store()?.raw_scan(schedule_id, &table, &columns)).map_err(to_py)
+}

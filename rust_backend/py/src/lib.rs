@@ -22,6 +22,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(admin::db_upgrade, m)?)?;
     m.add_function(wrap_pyfunction!(admin::db_pending, m)?)?;
     m.add_function(wrap_pyfunction!(admin::generate, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::raw_scan, m)?)?;
     flows::register(m)?;
     Ok(())
 }

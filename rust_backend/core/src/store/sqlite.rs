@@ -311,6 +311,32 @@ impl Store {
         Ok((before, true, t.elapsed().as_millis() as i64))
     }
 
+    /// Benchmark reference ("the limit"): read the given columns of one analytics table for a schedule and
+    /// touch every value, doing nothing else. Returns (rows, values touched).
+    pub fn raw_scan(&self, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
+        let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok(table) || !columns.iter().all(|c| ok(c)) || columns.is_empty() {
+            return Err(CoreError::value("raw_scan: table and column names must be identifiers"));
+        }
+        let conn = self.conn()?;
+        let sql = format!("SELECT {} FROM {table} WHERE schedule_id = ?1", columns.join(", "));
+        let mut st = conn.prepare_cached(&sql)?;
+        let mut rows = st.query([id])?;
+        let (mut n, mut touched) = (0i64, 0i64);
+        while let Some(r) = rows.next()? {
+            n += 1;
+            for k in 0..columns.len() {
+                let v = r.get_ref(k)?;
+                touched += match v {
+                    rusqlite::types::ValueRef::Null => 0,
+                    rusqlite::types::ValueRef::Blob(b) => (b.len() > 0) as i64,
+                    _ => 1,
+                };
+            }
+        }
+        Ok((n, touched))
+    }
+
     pub fn all_schedule_ids(&self) -> Result<Vec<i64>> {
         let conn = self.conn()?;
         let mut st = conn.prepare("SELECT schedule_id FROM schedules ORDER BY schedule_id")?;
@@ -335,14 +361,14 @@ impl Store {
 
     /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
     /// pre-aggregated tables a flow asks for.
-    pub fn load_etl(&self, id: i64, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
+    pub fn load_etl(&self, id: i64, intervals: bool, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let conn = self.conn()?;
         let facts = load_facts(&conn, id)?;
         let (state, _, _, _) = self.analytics_state(&conn, id, &facts.checksum)?;
         if state != AnalyticsState::Fresh {
             return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
         }
-        let blocks = load_etl_blocks(&conn, id)?;
+        let blocks = load_etl_blocks(&conn, id, intervals)?;
         let agg = load_aggregates(&conn, id, aggregates)?;
         Ok((facts, blocks, agg))
     }
@@ -530,14 +556,15 @@ pub fn load_legacy_blocks(conn: &Connection, cfg: &StoreConfig, id: i64, with_vi
 }
 
 /// The ETL loader: only `analytics.schedule_blocks_analytics`.
-fn load_etl_blocks(conn: &Connection, id: i64) -> Result<BlockSet> {
+fn load_etl_blocks(conn: &Connection, id: i64, intervals: bool) -> Result<BlockSet> {
     let sql = "SELECT scheduling_block_id, original_block_id, target_ra_deg, target_dec_deg, priority,
                       requested_duration_sec, min_observation_sec, min_altitude_deg, max_altitude_deg,
                       min_azimuth_deg, max_azimuth_deg, fixed_time_start_mjd, fixed_time_stop_mjd,
-                      scheduled_start_mjd, scheduled_stop_mjd, visibility_intervals, visibility_period_count,
+                      scheduled_start_mjd, scheduled_stop_mjd, {intervals}, visibility_period_count,
                       total_visibility_hours
                FROM analytics_schedule_blocks_analytics WHERE schedule_id = ?1 ORDER BY scheduling_block_id";
-    let mut st = conn.prepare_cached(sql)?;
+    let sql = sql.replace("{intervals}", if intervals { "visibility_intervals" } else { "NULL" });
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query([id])?;
     let mut set = BlockSet::new();
     while let Some(r) = rows.next()? {
