@@ -24,15 +24,22 @@ pub fn encode(periods: &[Period]) -> Option<String> {
 /// Decode stored periods. Accepts whitespace and the key pairs start/stop or start_mjd/end_mjd (rows written by
 /// other tools); NULL, empty text and `[]` are no periods. Errors describe what was wrong.
 pub fn decode(text: Option<&str>) -> Result<Vec<Period>, String> {
+    decode_bytes(text.map(str::as_bytes))
+}
+
+/// `decode` over raw bytes: the hot path of the legacy loader reads the column without UTF-8 validation
+/// (numbers and the four keys are ASCII; anything else is an error anyway).
+pub fn decode_bytes(text: Option<&[u8]>) -> Result<Vec<Period>, String> {
     let t = match text {
         None => return Ok(Vec::new()),
-        Some(t) => t.trim(),
+        Some(t) => t.trim_ascii(),
     };
     if t.is_empty() {
         return Ok(Vec::new());
     }
-    let mut p = Scanner { s: t.as_bytes(), i: 0 };
-    let mut out = Vec::new();
+    let mut p = Scanner { s: t, i: 0 };
+    // Stored periods are about 40 bytes each; reserving avoids regrowth on long lists.
+    let mut out = Vec::with_capacity(t.len() / 40 + 1);
     p.expect(b'[')?;
     if p.peek() == Some(b']') {
         p.i += 1;
@@ -46,9 +53,9 @@ pub fn decode(text: Option<&str>) -> Result<Vec<Period>, String> {
             p.expect(b':')?;
             let v = p.number()?;
             match key {
-                "start" | "start_mjd" => start = Some(v),
-                "stop" | "end_mjd" => stop = Some(v),
-                other => return Err(format!("unexpected key '{other}' in a stored period")),
+                b"start" | b"start_mjd" => start = Some(v),
+                b"stop" | b"end_mjd" => stop = Some(v),
+                other => return Err(format!("unexpected key '{}' in a stored period", String::from_utf8_lossy(other))),
             }
             match p.next()? {
                 b',' => continue,
@@ -75,20 +82,24 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    #[inline]
     fn skip_ws(&mut self) {
         while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
             self.i += 1;
         }
     }
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         self.skip_ws();
         self.s.get(self.i).copied()
     }
+    #[inline]
     fn next(&mut self) -> Result<u8, String> {
         let c = self.peek().ok_or("unexpected end of stored JSON")?;
         self.i += 1;
         Ok(c)
     }
+    #[inline]
     fn expect(&mut self, c: u8) -> Result<(), String> {
         let got = self.next()?;
         if got == c {
@@ -97,22 +108,28 @@ impl<'a> Scanner<'a> {
             Err(format!("expected '{}' at byte {}, found '{}'", c as char, self.i - 1, got as char))
         }
     }
-    fn string(&mut self) -> Result<&'a str, String> {
+    #[inline]
+    fn string(&mut self) -> Result<&'a [u8], String> {
         self.expect(b'"')?;
         let start = self.i;
         while self.i < self.s.len() && self.s[self.i] != b'"' {
             self.i += 1;
         }
-        let out = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
+        if self.i >= self.s.len() {
+            return Err("unterminated string in stored JSON".into());
+        }
+        let out = &self.s[start..self.i];
         self.i += 1;
         Ok(out)
     }
+    #[inline]
     fn number(&mut self) -> Result<f64, String> {
         self.skip_ws();
         let start = self.i;
         while self.i < self.s.len() && matches!(self.s[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
             self.i += 1;
         }
+        // The token holds only the ASCII characters matched above, so it is valid UTF-8.
         let tok = std::str::from_utf8(&self.s[start..self.i]).unwrap_or("");
         tok.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| format!("bad number '{tok}'"))
     }

@@ -543,8 +543,8 @@ pub fn load_legacy_blocks(conn: &Connection, cfg: &StoreConfig, id: i64, with_vi
             sched_stop: sched.map_or(f64::NAN, |p| p.stop),
         };
         let periods = if with_visibility {
-            let text = r.get_ref(15)?.as_str_or_null().map_err(|e| CoreError::db(e.to_string()))?;
-            periods_json::decode(text).map_err(|e| {
+            let text = r.get_ref(15)?.as_bytes_or_null().map_err(|e| CoreError::db(e.to_string()))?;
+            periods_json::decode_bytes(text).map_err(|e| {
                 CoreError::db(format!("schedule {id}, block {block_id}: unreadable visibility_periods_json: {e}"))
             })?
         } else {
