@@ -30,7 +30,7 @@ run: setup
 system:
 	scripts/install-system-deps.sh
 
-test: setup system test-rust test-python
+test: system setup test-rust test-python
 
 test-rust:
 	cargo test -p tsi-core --release -q

@@ -5,6 +5,10 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
+# unixODBC and the SQLite ODBC driver: the SQL Server migration runner is tested through ODBC (tests/tsi/db).
+command -v odbcinst >/dev/null 2>&1 || need+=(unixodbc)
+[ -e /usr/include/sql.h ] || need+=(unixodbc-dev)
+odbcinst -q -d 2>/dev/null | grep -qix '\[SQLite3\]' || need+=(libsqliteodbc)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

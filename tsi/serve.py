@@ -12,8 +12,12 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
     s = get_settings()
     host = host or str(s.SERVER.HOST)
     port = int(port or s.SERVER.PORT)
-    # Refuse to start on an unusable database (fails fast, with the reason, before any worker forks).
+    # Refuse to start with pending SQL Server migrations or an unusable database (fails fast, with the reason,
+    # before any worker forks).
     from tsi import data
+    from tsi.db.migrate import require_current
+
+    require_current(s)
 
     data.list_schedules(use_cache=False)
     os.chdir(project_root())

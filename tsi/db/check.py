@@ -1,26 +1,36 @@
-"""`tsi db check`: can the configured database be used?"""
+"""`tsi db check`: can the configured database be used? A diagnostic: it reports, it never raises."""
 
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from tsi.config import get_settings, sqlite_path
 from tsi.secrets import mask_secrets, masked_target
 
 
-def check() -> dict:
-    s = get_settings()
-    backend = str(s.DATABASE.BACKEND)
-    out = {"backend": backend, "target": masked_target(s), "driver": None, "connected": False,
-           "server_version": None, "schema_version": None, "pending": [], "read_committed_snapshot": None}
-    if backend != "sqlite":
-        out["error"] = "SQL Server backend is not available in this release"
+def check(settings: Any = None) -> dict:
+    """``{backend, target (masked), driver, connected, server_version, schema_version, pending,
+    read_committed_snapshot}``, plus ``error`` (masked) when something failed."""
+    out: dict[str, Any] = {"backend": None, "target": None, "driver": None, "connected": False,
+                           "server_version": None, "schema_version": None, "pending": [],
+                           "read_committed_snapshot": None}
+    try:
+        s = settings if settings is not None else get_settings()
+        backend = str(s.DATABASE.BACKEND)
+        out["backend"] = backend
+        out["target"] = masked_target(s)
+    except Exception as e:  # invalid settings: report them
+        out["error"] = mask_secrets(str(e))
+        return out
+    if backend == "mssql":
+        _check_mssql(s, out)
         return out
     out["driver"] = f"sqlite3 (Python {sqlite3.version})"
     try:
         from tsi.db.migrate import pending
 
-        out["pending"] = pending()
+        out["pending"] = pending(s)
         con = sqlite3.connect(str(sqlite_path(s)))
         try:
             out["server_version"] = "SQLite " + con.execute("select sqlite_version()").fetchone()[0]
@@ -32,3 +42,36 @@ def check() -> dict:
     except Exception as e:  # report, never raise: this is the diagnostic command
         out["error"] = mask_secrets(str(e))
     return out
+
+
+def _check_mssql(s: Any, out: dict[str, Any]) -> None:
+    from tsi.db import migrate
+    from tsi.db.tsql import migrations
+
+    conn = None
+    try:
+        out["driver"] = migrate._driver_name(s)
+        conn = migrate.connect_mssql(s)
+        out["connected"] = True
+        try:
+            import pyodbc
+
+            out["driver"] = (f"{out['driver']} ({conn.getinfo(pyodbc.SQL_DRIVER_NAME)} "
+                             f"{conn.getinfo(pyodbc.SQL_DRIVER_VER)})")
+        except Exception:
+            pass
+        cursor = conn.cursor()
+        version = cursor.execute("SELECT @@VERSION").fetchone()[0]
+        out["server_version"] = str(version).strip().splitlines()[0].strip() if version else None
+        done = migrate.applied_versions(conn, migrate.MSSQL)
+        out["schema_version"] = max(done) if done else None
+        out["pending"] = [m.version for m in migrations("mssql") if m.version not in set(done)]
+        row = cursor.execute(
+            "SELECT is_read_committed_snapshot_on FROM sys.databases WHERE name = DB_NAME()"
+        ).fetchone()
+        out["read_committed_snapshot"] = None if row is None or row[0] is None else bool(row[0])
+    except Exception as e:  # report, never raise
+        out["error"] = migrate._mask(str(e), s)
+    finally:
+        if conn is not None:
+            migrate._close(conn)
