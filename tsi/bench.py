@@ -54,6 +54,15 @@ SCAN_COLUMNS["visibility_map"] = BASE_COLUMNS + ["visibility_intervals"]
 SCAN_COLUMNS["validation"] = BASE_COLUMNS + ["visibility_intervals"]
 
 
+def _trends_without_model(sid, source=None, use_cache=True, **kw):
+    """The trends flow; cold calls skip the scikit-learn fit, which is measured on its own (architecture.md §8)."""
+    from tsi import data
+    from tsi.data import params
+
+    return data.run_flow("trends", sid, params.canonical_trends(**kw), source=source, use_cache=use_cache,
+                         model=use_cache)
+
+
 def _params(flow: str, sid: int) -> dict:
     return {"other_schedule_id": sid} if flow == "compare" else {}
 
@@ -211,13 +220,7 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
         from tsi.jsonout import dumps
 
         for flow in flows:
-            fn = data.FLOW_FUNCTIONS[flow]
-            if flow == "trends":  # the model fit is measured on its own below (architecture.md §8)
-                def fn(sid, source=None, use_cache=True, **kw):
-                    from tsi.data import params as P
-
-                    return data.run_flow("trends", sid, P.canonical_trends(**kw), source=source,
-                                         use_cache=use_cache, model=use_cache)
+            fn = _trends_without_model if flow == "trends" else data.FLOW_FUNCTIONS[flow]
             p = _params(flow, schedule_id)
             row: dict[str, Any] = {"flow": flow}
             for source in ("legacy", "etl"):

@@ -25,7 +25,7 @@ _configured = False
 
 __all__ = [
     "sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation",
-    "list_schedules", "schedule_header", "ingest", "delete_schedule", "etl_status", "etl_backfill",
+    "list_schedules", "schedule_header", "ingest", "delete_schedule", "etl_status", "etl_backfill", "build_info",
     "data_source", "run_flow", "FLOW_FUNCTIONS",
 ]
 
@@ -111,6 +111,11 @@ def delete_schedule(schedule_id: int) -> bool:
     ok = core().delete_schedule(int(schedule_id))
     cache.delete(cache.LIST_KEY, cache.header_key(schedule_id))
     return ok
+
+
+def build_info() -> dict:
+    """`{version, etl_version, features}` of the native core."""
+    return core().build_info()
 
 
 def etl_status(schedule_id: int | None = None) -> list[dict]:

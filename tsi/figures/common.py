@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import numpy as np
 
@@ -14,8 +16,21 @@ UNSCHEDULED_COLOR = "#ff7f0e"
 MJD_UNIX_EPOCH = 40587.0
 
 
+@lru_cache(maxsize=1)
+def _template_layout() -> dict:
+    import plotly.io as pio
+
+    return pio.templates[TEMPLATE].layout.to_plotly_json()
+
+
+def template() -> dict:
+    """The dark template itself (a fresh copy). Plotly.js does not know Python's named templates: a figure
+    dict with `template: "plotly_dark"` would be drawn with the light defaults."""
+    return {"layout": copy.deepcopy(_template_layout())}
+
+
 def base_layout(height: int = 500, **extra) -> dict:
-    layout = {"template": TEMPLATE, "height": height, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+    layout = {"template": template(), "height": height, "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
               "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
               "legend": {"orientation": "h", "y": -0.15}}
     layout.update(extra)

@@ -31,7 +31,20 @@ def rows_of(table: dict, columns: Iterable[str] | None = None, limit: int | None
     return out
 
 
-def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: int = 420, **kwargs) -> dag.AgGrid:
+# dash-ag-grid ≥ 33 themes through the Theming API (CSS class names such as ag-theme-alpine-dark no longer
+# apply); these parameters match the Bootswatch "darkly" page.
+GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#2b2b2b', foregroundColor: '#e8e8e8', "
+              "headerBackgroundColor: '#3a3a3a', oddRowBackgroundColor: '#303030', accentColor: '#00bc8c', "
+              "browserColorScheme: 'dark', fontFamily: 'inherit'})")
+
+
+def grid_options(**extra) -> dict:
+    """dashGridOptions with the dark theme (and any extra options)."""
+    return {"theme": {"function": GRID_THEME}, **extra}
+
+
+def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: int = 420,
+         options: dict | None = None, **kwargs) -> dag.AgGrid:
     """An AG Grid over a payload table; `columns` are AG Grid columnDefs (field = column name)."""
     fields = [c["field"] for c in columns]
     return dag.AgGrid(
@@ -39,8 +52,7 @@ def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: 
         rowData=rows_of(table, fields, limit),
         columnDefs=columns,
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
-        dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
-        className="ag-theme-alpine-dark",
+        dashGridOptions=grid_options(pagination=True, paginationPageSize=50, animateRows=False, **(options or {})),
         style={"height": f"{height}px", "width": "100%"},
         **kwargs,
     )
