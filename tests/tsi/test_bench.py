@@ -1,0 +1,32 @@
+"""`tsi bench` keeps working (a smoke run on the tiny preset; benchmarks are not tests, so nothing is timed)."""
+
+from __future__ import annotations
+
+import json
+
+from tsi import bench
+from tsi.cli import main
+
+
+def test_bench_tiny_preset_reports_every_flow_and_budget_row(tsi_db, capsys):
+    r = bench.run(preset="tiny", repeat=2)
+    assert r["blocks"] == 120 and r["ingest"]["blocks"] == 120
+    assert [f["flow"] for f in r["flows"]] == bench.FLOWS
+    for f in r["flows"]:
+        assert f["legacy"]["n"] == 2 and f["etl"]["n"] == 2 and f["raw_scan"]["median_ms"] > 0
+        assert f["payload_bytes"] > 0
+    measures = [c["measure"] for c in r["budgets"]]
+    assert "ingest + ETL" in measures and "ours (etl) / pandas notebook" in measures
+    assert r["pandas_peer"]["notebook"]["n"] >= 3
+    # the configured database was not touched
+    from tsi import data
+
+    assert data.list_schedules(use_cache=False) == []
+    text = bench.format_table(r)
+    assert "sky_map" in text and "budget" in text
+
+
+def test_bench_cli_json(tsi_db, capsys):
+    code = main(["bench", "--preset", "tiny", "--repeat", "1", "--flows", "sky-map,insights", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [f["flow"] for f in out["flows"]] == ["sky_map", "insights"]
