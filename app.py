@@ -39,6 +39,7 @@ server = app.server
 register(server)
 
 from tsi.ui.shell import shell  # noqa: E402  (callbacks register after the app exists)
+import tsi.analysis.trends_model  # noqa: E402,F401  (load scikit-learn at start-up, not in a user's first request)
 
 app.layout = shell(str(settings.UI.TITLE), dash.page_container)
 

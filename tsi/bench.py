@@ -40,6 +40,7 @@ BUDGETS = {
     "legacy": {"real": 100.0},
     "cached": {"real": 1.0, "large": 1.0, "tiny": 1.0},
     "trends_model": {"real": 150.0},
+    "page": {"large": 2000.0},
     "scan_ratio": 2.0,      # ETL flow ≤ 2 × the raw scan of its columns
     "peer_ratio": 0.1,      # ours ≤ 0.1 × the pandas notebook
 }
@@ -174,7 +175,7 @@ def _ok(value: float | None, budget: float | None) -> str:
 
 
 def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int = 20,
-        flows: list[str] | None = None) -> dict:
+        flows: list[str] | None = None, browser: bool = False) -> dict:
     from tsi import data
     from tsi.config import get_settings, reset_settings
 
@@ -210,7 +211,9 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
         else:
             preset = None
             result["preset"] = None
-            db_path = str(data.core and __import__("tsi.config", fromlist=["sqlite_path"]).sqlite_path(get_settings()))
+            from tsi.config import sqlite_path
+
+            db_path = str(sqlite_path(get_settings()))
         result["schedule_id"] = schedule_id
         header = data.schedule_header(schedule_id, use_cache=False)
         n_blocks = len(data.sky_map(schedule_id, use_cache=False)["blocks"]["block_id"])
@@ -263,6 +266,8 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
                                  "ours_legacy_ms": round(ours_legacy, 3),
                                  "ratio_etl": round(ours / peer.median, 4) if ours else None,
                                  "ratio_legacy": round(ours_legacy / peer.median, 4) if ours_legacy else None}
+        if browser:
+            result["browser"] = browser_timing(db_path, schedule_id)
         result["budgets"] = checks(result, preset)
         return result
     finally:
@@ -294,6 +299,8 @@ def checks(result: dict, preset: str | None) -> list[dict]:
         add(f"{r['flow']} cached (p95)", r["cached"]["p95_ms"], BUDGETS["cached"].get(preset or "real"))
     if "trends_model" in result:
         add("trends model fit (median)", result["trends_model"]["median_ms"], BUDGETS["trends_model"].get(preset))
+    for path, t in (result.get("browser") or {}).items():
+        add(f"page {path} drawn (first visit)", t["first_ms"], BUDGETS["page"].get(preset))
     peer = result["pandas_peer"]
     add("ours (etl) / pandas notebook", peer["ratio_etl"], BUDGETS["peer_ratio"], "×")
     add("ours (legacy) / pandas notebook", peer["ratio_legacy"], None, "×")
@@ -325,3 +332,83 @@ def format_table(result: dict) -> str:
         mark = {True: "✓", False: "✗", None: " "}[c["ok"]]
         lines.append(f"{c['measure']:<36} {v:>10} {b:>10} {c['unit']:<2} {mark}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the browser
+
+PAGES = ["/sky-map", "/distributions", "/visibility-map", "/timeline", "/insights", "/trends", "/validation",
+         "/compare"]
+
+
+def browser_timing(db_path: str, schedule_id: int, pages: list[str] | None = None, timeout: float = 30.0) -> dict:
+    """Wall time from navigation to every figure of the page drawn, in headless Chromium against the app served
+    by gunicorn on loopback (first visit of each page, then a second visit)."""
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    from tsi.config import project_root
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, TSI_DATABASE__SQLITE_PATH=db_path, TSI_LOG_LEVEL="WARNING")
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    server = subprocess.Popen([gunicorn, "app:server", "--bind", f"127.0.0.1:{port}", "--workers", "1",
+                               "--threads", "4", "--timeout", "300"], cwd=project_root(), env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    options = Options()
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary:
+        options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
+        options.add_argument(arg)
+    driver = None
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2)
+                break
+            except Exception:  # noqa: BLE001 - server still starting
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("the app did not start for the browser timing")
+                time.sleep(0.3)
+        driver = webdriver.Chrome(options=options)
+        # Drawn = nothing loading, and every figure has its SVG (pages without figures: their table is there).
+        drawn = ("const g = document.querySelectorAll('.js-plotly-plot');"
+                 "const busy = document.querySelector('[data-dash-is-loading=\"true\"]');"
+                 "const grids = document.querySelectorAll('.ag-root-wrapper');"
+                 "if (busy) return false;"
+                 "if (g.length === 0) return grids.length > 0;"
+                 "return Array.from(g).every(x => x.querySelector('.main-svg'));")
+        # One untimed visit first: the browser's one-time parse of Dash and Plotly bundles is not a page's cost.
+        driver.get(base + f"/distributions?schedule={schedule_id}")
+        t = time.perf_counter()
+        while not driver.execute_script(drawn) and time.perf_counter() - t < timeout:
+            time.sleep(0.05)
+        out = {}
+        for path in pages or PAGES:
+            q = f"?schedule={schedule_id}" + (f"&with={schedule_id}" if path == "/compare" else "")
+            runs = []
+            for _ in range(2):
+                t = time.perf_counter()
+                driver.get(base + path + q)
+                while not driver.execute_script(drawn):
+                    if time.perf_counter() - t > timeout:
+                        break
+                    time.sleep(0.02)
+                runs.append(round((time.perf_counter() - t) * 1e3, 1))
+            out[path] = {"first_ms": runs[0], "second_ms": runs[1]}
+        return out
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=10)

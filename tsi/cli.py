@@ -195,7 +195,7 @@ def cmd_bench(a) -> int:
 
     flows = [f.strip().replace("-", "_") for f in a.flows.split(",")] if a.flows else None
     result = bench.run(preset=None if a.schedule is not None else a.preset, schedule_id=a.schedule,
-                       repeat=a.repeat, flows=flows)
+                       repeat=a.repeat, flows=flows, browser=a.browser)
     if a.json:
         _print(result, pretty=True)
     else:
@@ -295,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--repeat", type=int, default=20)
     be.add_argument("--flows", help="comma-separated subset, e.g. sky-map,insights")
     be.add_argument("--json", action="store_true")
+    be.add_argument("--browser", action="store_true", help="also time every page drawn in headless Chromium")
 
     et = add("etl", None, "analytics tables: status and backfill")
     etsub = et.add_subparsers(dest="etl_command", required=True, metavar="SUBCOMMAND")
