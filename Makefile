@@ -32,8 +32,10 @@ system:
 
 test: system setup test-rust test-python
 
+# The default build, then the ODBC transport (feature mssql) through Debian's SQLite ODBC driver.
 test-rust:
 	cargo test -p tsi-core --release -q
+	cargo test -p tsi-core --release -q --features mssql
 
 test-python:
 	$(PY) -m pytest -q

@@ -40,7 +40,12 @@ def core():
             if not _configured:
                 s = get_settings()
                 backend = str(s.DATABASE.BACKEND)
-                target = str(sqlite_path(s)) if backend == "sqlite" else ""
+                if backend == "sqlite":
+                    target = str(sqlite_path(s))
+                else:  # SQL Server through ODBC (needs a core built with the `mssql` feature)
+                    from tsi.config import mssql_connection_string
+
+                    target = mssql_connection_string(s)
                 sentinel = s.SCHEDULE.UNSCHEDULED_SENTINEL_MJD
                 _core.configure(backend, target, int(s.DATABASE.POOL_SIZE),
                                 None if sentinel is None else float(sentinel))

@@ -5,7 +5,7 @@ use crate::error::{CoreError, Result};
 use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
-use crate::store::sqlite::{Aggregates, Store, StoredAggregates};
+use crate::store::{Aggregates, Store, StoredAggregates};
 use crate::store::IngestResult;
 
 /// One uploaded file as received (maybe gzip-compressed).

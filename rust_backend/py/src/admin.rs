@@ -204,3 +204,9 @@ pub fn generate<'py>(
 pub fn raw_scan(py: Python<'_>, schedule_id: i64, table: String, columns: Vec<String>) -> PyResult<(i64, i64)> {
     py.allow_threads(|| store()?.raw_scan(schedule_id, &table, &columns)).map_err(to_py)
 }
+
+/// Every T-SQL statement text the core can send to SQL Server (checked by a T-SQL parser in the tests).
+#[pyfunction]
+pub fn tsql_statements() -> Vec<String> {
+    tsi_core::store::dialect::tsql_statements()
+}

@@ -4,8 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use tsi_core::store::sqlite::Store;
-use tsi_core::store::StoreConfig;
+use tsi_core::store::{Backend, Dialect, Store, StoreConfig};
 use tsi_core::CoreError;
 
 use crate::errors::to_py;
@@ -18,22 +17,24 @@ struct State {
 static STATE: Mutex<State> = Mutex::new(State { cfg: None, store: None });
 
 /// Store the configuration; opens nothing (the first call that needs the database opens it).
+///
+/// `backend`: `"sqlite"` (target = database file), `"mssql"` (target = ODBC connection string, built and
+/// masked by Python; needs the `mssql` feature), `"odbc-sqlite"` (target = ODBC connection string of
+/// SQLite's ODBC driver, SQLite dialect; for tests of the ODBC transport; `mssql` feature only).
 #[pyfunction]
 #[pyo3(signature = (backend, target, pool_size=4, sentinel_mjd=Some(51910.5)))]
 pub fn configure(backend: &str, target: &str, pool_size: usize, sentinel_mjd: Option<f64>) -> PyResult<()> {
-    match backend {
-        "sqlite" => {}
-        "mssql" => {
-            return Err(to_py(CoreError::Config {
-                message: "this build of tsi._core has no SQL Server support (backend 'mssql'); rebuild with \
-                          `maturin develop --release --features mssql` (needs unixODBC)"
-                    .into(),
-            }))
+    let backend = match backend {
+        "sqlite" => Backend::Sqlite { path: target.to_string() },
+        "mssql" | "odbc-sqlite" if !cfg!(feature = "mssql") => {
+            return Err(to_py(tsi_core::store::no_odbc()));
         }
+        "mssql" => Backend::Odbc { connection_string: target.to_string(), dialect: Dialect::TSql },
+        "odbc-sqlite" => Backend::Odbc { connection_string: target.to_string(), dialect: Dialect::Sqlite },
         other => return Err(to_py(CoreError::Config { message: format!("unknown database backend '{other}'") })),
-    }
+    };
     let mut st = STATE.lock().unwrap();
-    st.cfg = Some(StoreConfig { sqlite_path: target.to_string(), pool_size, sentinel_mjd });
+    st.cfg = Some(StoreConfig { backend, pool_size, sentinel_mjd });
     st.store = None;
     Ok(())
 }

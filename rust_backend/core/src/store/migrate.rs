@@ -18,7 +18,7 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "0003_added_columns", sql: include_str!("../../../../tsi/db/migrations/sqlite/0003_added_columns.sql") },
 ];
 
-const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
+pub const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, script_sha256 TEXT NOT NULL,
     applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 
@@ -62,7 +62,7 @@ pub fn upgrade(conn: &mut Connection) -> Result<Vec<i64>> {
 }
 
 /// Split a script at `;` line ends (the scripts keep one statement per `;`-terminated block, no triggers).
-fn split_statements(sql: &str) -> Vec<String> {
+pub fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for line in sql.lines() {

@@ -1,23 +1,72 @@
-//! Storage. `Store` owns the configuration and a per-process connection pool; `sqlite` holds the SQL of the
-//! embedded database (transport rusqlite, SQLite dialect); `periods_json` the stored period encoding.
+//! Storage, split into a *transport* (how statements reach the database: rusqlite in-process, or ODBC behind
+//! the cargo feature `mssql`) and a *dialect* (the SQL text: SQLite or T-SQL). `ops` holds everything the store
+//! does, written once against both; `Store` owns the configuration and a per-process connection pool.
 
+pub mod dialect;
 pub mod migrate;
+#[cfg(feature = "mssql")]
+pub mod odbc;
+pub mod ops;
 pub mod periods_json;
 pub mod pool;
 pub mod sqlite;
+pub mod transport;
 
-use crate::model::Period;
+use std::time::Instant;
+
+use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::error::{CoreError, Result};
+use crate::model::{ParsedSchedule, Period};
+
+pub use dialect::Dialect;
+pub use ops::{Aggregates, StoredAggregates};
+use transport::Transport;
+
+/// Where the data lives.
+#[derive(Clone, PartialEq)]
+pub enum Backend {
+    /// The embedded database file (rusqlite, SQLite dialect). Migrations are applied when the store opens.
+    Sqlite { path: String },
+    /// An ODBC data source (feature `mssql`). `TSql`: SQL Server, migrated by `tsi db upgrade`; `Sqlite`:
+    /// SQLite's ODBC driver (tests of the ODBC transport), migrated by the store like the embedded file.
+    Odbc { connection_string: String, dialect: Dialect },
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Sqlite { path } => f.debug_struct("Sqlite").field("path", path).finish(),
+            // The connection string may hold a password: never printed.
+            Backend::Odbc { dialect, .. } => {
+                f.debug_struct("Odbc").field("connection_string", &"***").field("dialect", dialect).finish()
+            }
+        }
+    }
+}
 
 /// How the store was configured by Python (`tsi._core.configure`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoreConfig {
-    pub sqlite_path: String,
+    pub backend: Backend,
     pub pool_size: usize,
     /// The unscheduled sentinel in force (None = disabled).
     pub sentinel_mjd: Option<f64>,
 }
 
 impl StoreConfig {
+    /// The embedded SQLite database at `path`.
+    pub fn sqlite(path: impl Into<String>, pool_size: usize, sentinel_mjd: Option<f64>) -> StoreConfig {
+        StoreConfig { backend: Backend::Sqlite { path: path.into() }, pool_size, sentinel_mjd }
+    }
+
+    /// The dialect the backend speaks.
+    pub fn dialect(&self) -> Dialect {
+        match &self.backend {
+            Backend::Sqlite { .. } => Dialect::Sqlite,
+            Backend::Odbc { dialect, .. } => *dialect,
+        }
+    }
+
     /// True when a stored scheduled start is the placeholder meaning "unscheduled".
     pub fn is_sentinel(&self, start: f64) -> bool {
         self.sentinel_mjd.is_some_and(|s| (start - s).abs() <= 1e-6)
@@ -98,4 +147,200 @@ pub struct IngestResult {
     pub scheduled: i64,
     pub created: bool,
     pub warnings: Vec<String>,
+}
+
+enum Pools {
+    Sqlite(pool::Pool),
+    #[cfg(feature = "mssql")]
+    Odbc(odbc::OdbcPool),
+}
+
+/// A pooled connection of either transport.
+pub enum Conn<'a> {
+    Sqlite(pool::PooledConn<'a>),
+    #[cfg(feature = "mssql")]
+    Odbc(odbc::PooledOdbc<'a>),
+}
+
+impl Conn<'_> {
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        match self {
+            Conn::Sqlite(c) => &mut **c,
+            #[cfg(feature = "mssql")]
+            Conn::Odbc(c) => &mut **c,
+        }
+    }
+}
+
+/// The store: configuration, dialect and the per-process pool.
+pub struct Store {
+    pub cfg: StoreConfig,
+    dialect: Dialect,
+    pools: Pools,
+}
+
+impl Store {
+    /// Open the store. SQLite: create the file's directory and apply pending migrations. ODBC with the
+    /// SQLite dialect: apply the SQLite migrations through the transport. ODBC with T-SQL: connect only
+    /// (migrations are `tsi db upgrade`'s job).
+    pub fn open(cfg: StoreConfig) -> Result<Store> {
+        // SQLite's ODBC driver hands values over as text: floats are selected as exact text.
+        let dialect = dialect_in_use(&cfg);
+        let pools = match &cfg.backend {
+            Backend::Sqlite { path } => {
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        std::fs::create_dir_all(dir)
+                            .map_err(|e| CoreError::db(format!("cannot create directory {}: {e}", dir.display())))?;
+                    }
+                }
+                let pool = pool::Pool::new(path, cfg.pool_size);
+                {
+                    let mut c = pool.get()?;
+                    migrate::upgrade(&mut c)?;
+                }
+                Pools::Sqlite(pool)
+            }
+            #[cfg(feature = "mssql")]
+            Backend::Odbc { connection_string, .. } => {
+                let pool = odbc::OdbcPool::new(connection_string, dialect_in_use(&cfg), cfg.pool_size);
+                {
+                    let mut c = pool.get()?;
+                    if dialect_in_use(&cfg) != Dialect::TSql {
+                        ops::upgrade_sqlite_via(&mut *c)?;
+                    }
+                }
+                Pools::Odbc(pool)
+            }
+            #[cfg(not(feature = "mssql"))]
+            Backend::Odbc { .. } => return Err(no_odbc()),
+        };
+        Ok(Store { cfg, dialect, pools })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// A pooled connection.
+    pub fn conn(&self) -> Result<Conn<'_>> {
+        match &self.pools {
+            Pools::Sqlite(p) => Ok(Conn::Sqlite(p.get()?)),
+            #[cfg(feature = "mssql")]
+            Pools::Odbc(p) => Ok(Conn::Odbc(p.get()?)),
+        }
+    }
+
+    /// Store a parsed upload with its analytics in one transaction. The caller has computed the checksum and
+    /// checked `find_by_checksum` already (so no file is parsed twice); a concurrent identical upload that wins
+    /// the race still yields `created = false` here.
+    pub fn ingest(&self, parsed: &ParsedSchedule, name: &str, checksum: &str) -> Result<IngestResult> {
+        let r = {
+            let mut c = self.conn()?;
+            ops::ingest(c.transport(), self.dialect, &self.cfg, parsed, name, checksum)?
+        };
+        match r {
+            Some(r) => Ok(r),
+            None => self
+                .find_by_checksum(checksum)?
+                .ok_or_else(|| CoreError::db("a schedule with this checksum exists but cannot be read")),
+        }
+    }
+
+    /// The stored schedule with this checksum, as an ingest result with `created = false`.
+    pub fn find_by_checksum(&self, checksum: &str) -> Result<Option<IngestResult>> {
+        let mut c = self.conn()?;
+        ops::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
+    }
+
+    pub fn list_schedules(&self) -> Result<Vec<ScheduleListing>> {
+        let mut c = self.conn()?;
+        ops::list_where(c.transport(), self.dialect, &self.cfg, None)
+    }
+
+    pub fn header(&self, id: i64) -> Result<ScheduleHeader> {
+        let mut c = self.conn()?;
+        ops::header(c.transport(), self.dialect, &self.cfg, id)
+    }
+
+    /// Delete a schedule with its analytics and the blocks no other schedule references.
+    pub fn delete(&self, id: i64) -> Result<bool> {
+        let mut c = self.conn()?;
+        ops::delete(c.transport(), self.dialect, id)
+    }
+
+    pub fn etl_status(&self, only: Option<i64>) -> Result<Vec<EtlStatus>> {
+        let mut c = self.conn()?;
+        ops::etl_status(c.transport(), self.dialect, &self.cfg, only)
+    }
+
+    /// Re-run the ETL of one schedule in its own transaction. Returns (state before, ran, milliseconds).
+    pub fn backfill(&self, id: i64, force: bool) -> Result<(AnalyticsState, bool, i64)> {
+        let before = self.header(id)?.analytics_state;
+        if before == AnalyticsState::Fresh && !force {
+            return Ok((before, false, 0));
+        }
+        let t = Instant::now();
+        let mut c = self.conn()?;
+        ops::backfill_in_tx(c.transport(), self.dialect, &self.cfg, id)?;
+        Ok((before, true, t.elapsed().as_millis() as i64))
+    }
+
+    /// Benchmark reference ("the limit"): read the given columns of one table for a schedule and touch every
+    /// value, doing nothing else. Returns (rows, values touched).
+    pub fn raw_scan(&self, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
+        let mut c = self.conn()?;
+        ops::raw_scan(c.transport(), self.dialect, id, table, columns)
+    }
+
+    pub fn all_schedule_ids(&self) -> Result<Vec<i64>> {
+        let mut c = self.conn()?;
+        ops::all_schedule_ids(c.transport(), self.dialect)
+    }
+
+    pub fn facts(&self, id: i64) -> Result<ScheduleFacts> {
+        let mut c = self.conn()?;
+        ops::load_facts(c.transport(), self.dialect, id)
+    }
+
+    /// Legacy path: joins over the normalized tables, visibility parsed from the stored JSON.
+    pub fn load_legacy(&self, id: i64, with_visibility: bool) -> Result<(ScheduleFacts, BlockSet)> {
+        let mut c = self.conn()?;
+        let t = c.transport();
+        let facts = ops::load_facts(t, self.dialect, id)?;
+        let blocks = ops::load_legacy_blocks(t, self.dialect, &self.cfg, id, with_visibility)?;
+        Ok((facts, blocks))
+    }
+
+    /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
+    /// pre-aggregated tables a flow asks for.
+    pub fn load_etl(&self, id: i64, intervals: bool, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
+        let mut c = self.conn()?;
+        let t = c.transport();
+        let facts = ops::load_facts(t, self.dialect, id)?;
+        let (state, _, _, _) = ops::analytics_state(t, self.dialect, &self.cfg, id, &facts.checksum)?;
+        if state != AnalyticsState::Fresh {
+            return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
+        }
+        let blocks = ops::load_etl_blocks(t, self.dialect, id, intervals)?;
+        let agg = ops::load_aggregates(t, self.dialect, id, aggregates)?;
+        Ok((facts, blocks, agg))
+    }
+}
+
+/// The dialect statements are written in for a configuration (see `Dialect::SqliteText`).
+fn dialect_in_use(cfg: &StoreConfig) -> Dialect {
+    match (&cfg.backend, cfg.dialect()) {
+        (Backend::Odbc { .. }, Dialect::Sqlite) => Dialect::SqliteText,
+        (_, d) => d,
+    }
+}
+
+/// The error of a build without the `mssql` feature asked for an ODBC backend.
+pub fn no_odbc() -> CoreError {
+    CoreError::Config {
+        message: "this build of tsi._core has no SQL Server support (backend 'mssql'); rebuild with \
+                  `maturin develop --release --features mssql` (needs unixODBC)"
+            .into(),
+    }
 }
