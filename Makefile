@@ -15,9 +15,11 @@ $(VENV)/.deps: requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
-# Build the Rust core into tsi/_core*.so and install the `tsi` command into the virtualenv.
+# Build the Rust core into tsi/_core*.so and install the `tsi` command into the virtualenv. SQL Server support
+# (cargo feature mssql, ODBC) is built in when unixODBC's headers are installed; the default needs neither.
+FEATURES ?= $(shell [ -e /usr/include/sql.h ] && echo --features mssql)
 native: $(VENV)/.deps
-	$(VENV)/bin/maturin develop --release -q
+	$(VENV)/bin/maturin develop --release -q $(FEATURES)
 
 demo: setup
 	$(VENV)/bin/tsi demo
