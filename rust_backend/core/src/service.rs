@@ -123,7 +123,10 @@ impl FlowParams {
                 ..Default::default()
             },
             FlowParams::VisibilityMap(p) => Aggregates {
-                time_bins: p.start_unix.is_none()
+                // Only a request for the 900-s grid itself can be served from the stored bins; reading the
+                // 35,000 rows of a year for any other width would cost more than the flow.
+                time_bins: matches!(p.binning, crate::flows::visibility::Binning::Seconds(900))
+                    && p.start_unix.is_none()
                     && p.end_unix.is_none()
                     && p.priority_min.is_none()
                     && p.priority_max.is_none()

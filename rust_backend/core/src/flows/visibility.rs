@@ -174,6 +174,84 @@ pub fn visibility_map(
                 }
                 None => false,
             };
+            // Calendar: UTC days from the day of start to the day of end − 1 s.
+            let d0 = start.div_euclid(86_400);
+            let d1 = (end - 1).div_euclid(86_400);
+            let ndays = (d1 - d0 + 1) as usize;
+            if ndays as i64 > MAX_BINS {
+                return Err(CoreError::value(format!(
+                    "the range spans {ndays} days (limit {MAX_BINS}): choose a shorter range"
+                )));
+            }
+            let day_grid = Grid { start: d0 * 86_400, end: (d1 + 1) * 86_400, w: 86_400, n: ndays };
+            let add_hours = |acc: &mut Vec<f64>, s: f64, e: f64| {
+                let s = s.max(clip.0);
+                let e = e.min(clip.1);
+                if !(s < e) {
+                    return;
+                }
+                // Day indexes by truncation (unix times here are positive); the range may be one day wider than
+                // needed near midnight, and such a day adds nothing because its overlap is not positive.
+                const INV_DAY: f64 = 1.0 / 86_400.0;
+                let first = ((s * INV_DAY) as i64 - 1).max(d0);
+                let last = ((e * INV_DAY) as i64).min(d1);
+                for d in first..=last {
+                    let ds = (d * 86_400) as f64;
+                    let de = ds + 86_400.0;
+                    let x = e.min(de) - s.max(ds);
+                    if x > 0.0 {
+                        acc[(d - d0) as usize] += x / 3600.0;
+                    }
+                }
+            };
+            // The calendar (day counts and block-hours) runs on a second thread beside the histogram: both walk
+            // every merged interval of the selected blocks, and the flow runs with the GIL released.
+            let (hist_counts, (day_totals, hours)) = std::thread::scope(|sc| {
+                // Day counts run on a second thread; the histogram and the block-hours on this one (each side
+                // walks the selected blocks' merged intervals once or twice; the GIL is released).
+                let calendar = sc.spawn(|| {
+                    let mut diff = vec![0i64; ndays + 1];
+                    for &i in &sel_idx {
+                        let mut cur: Option<(usize, usize)> = None;
+                        for per in b.merged(i) {
+                            let (s, e) = (unix(per.start), unix(per.stop));
+                            if !(s < clip.1) || !(e > clip.0) {
+                                continue;
+                            }
+                            let Some((a, z)) = day_grid.touched(s.max(clip.0), e.min(clip.1)) else { continue };
+                            cur = match cur {
+                                Some((ca, cz)) if a <= cz => Some((ca, cz.max(z))),
+                                Some((ca, cz)) => {
+                                    diff[ca] += 1;
+                                    diff[cz + 1] -= 1;
+                                    Some((a, z))
+                                }
+                                None => Some((a, z)),
+                            };
+                        }
+                        if let Some((ca, cz)) = cur {
+                            diff[ca] += 1;
+                            diff[cz + 1] -= 1;
+                        }
+                    }
+                    let mut run = 0i64;
+                    diff[..ndays]
+                        .iter()
+                        .map(|d| {
+                            run += d;
+                            run
+                        })
+                        .collect::<Vec<i64>>()
+                });
+                let hist = if use_stored { None } else { Some(distinct_counts(b, sel_idx.iter().copied(), &bins, &grid, clip)) };
+                let mut hours = vec![0.0; ndays];
+                for &i in &sel_idx {
+                    for per in b.merged(i) {
+                        add_hours(&mut hours, unix(per.start), unix(per.stop));
+                    }
+                }
+                (hist, (calendar.join().expect("calendar thread"), hours))
+            });
             if use_stored {
                 for r in stored_bins.unwrap() {
                     h_start.push(r.bin_start_unix);
@@ -186,7 +264,7 @@ pub fn visibility_map(
                     h_u.push(r.unscheduled_visible_count);
                 }
             } else {
-                let c = distinct_counts(b, sel_idx.iter().copied(), &bins, &grid, clip);
+                let c = hist_counts.expect("histogram computed when stored rows are not used");
                 h_start = (0..n).map(|k| grid.bin_start(k)).collect();
                 h_end = (0..n).map(|k| grid.bin_end(k)).collect();
                 h_count = c.total;
@@ -195,40 +273,6 @@ pub fn visibility_map(
                 h_u = c.unsched;
             }
 
-            // Calendar: UTC days from the day of start to the day of end − 1 s.
-            let d0 = start.div_euclid(86_400);
-            let d1 = (end - 1).div_euclid(86_400);
-            let ndays = (d1 - d0 + 1) as usize;
-            if ndays as i64 > MAX_BINS {
-                return Err(CoreError::value(format!(
-                    "the range spans {ndays} days (limit {MAX_BINS}): choose a shorter range"
-                )));
-            }
-            let day_grid = Grid { start: d0 * 86_400, end: (d1 + 1) * 86_400, w: 86_400, n: ndays };
-            let dc = distinct_counts(b, sel_idx.iter().copied(), &bins, &day_grid, clip);
-            let add_hours = |acc: &mut Vec<f64>, s: f64, e: f64| {
-                let s = s.max(clip.0);
-                let e = e.min(clip.1);
-                if !(s < e) {
-                    return;
-                }
-                let first = ((s / 86_400.0).floor() as i64).max(d0);
-                let last = (((e / 86_400.0).ceil() as i64) - 1).min(d1);
-                for d in first..=last {
-                    let ds = (d * 86_400) as f64;
-                    let de = ds + 86_400.0;
-                    let x = e.min(de) - s.max(ds);
-                    if x > 0.0 {
-                        acc[(d - d0) as usize] += x / 3600.0;
-                    }
-                }
-            };
-            let mut hours = vec![0.0; ndays];
-            for &i in &sel_idx {
-                for per in b.merged(i) {
-                    add_hours(&mut hours, unix(per.start), unix(per.stop));
-                }
-            }
             let mut dark = facts.dark_periods.clone();
             let mut dark_h = vec![0.0; ndays];
             for per in merge_periods(&mut dark) {
@@ -240,7 +284,7 @@ pub fn visibility_map(
                 c_month.push(month_label(y, m));
                 c_day.push(d as u8);
             }
-            c_blocks = dc.total;
+            c_blocks = day_totals;
             c_hours = hours;
             c_dark = dark_h;
         }
