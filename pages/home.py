@@ -20,6 +20,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tsi.ui.alerts import empty_state, error_alert
+from tsi.ui.tables import GRID_THEME
 from tsi.ui.home_parts import (
     EMPTY_TEXT,
     database_failure_text,
@@ -34,13 +35,6 @@ from tsi.ui.home_parts import (
 dash.register_page(__name__, path="/", name="Home", order=0)
 
 UPLOAD_ENDPOINT = "/api/schedules"
-# AG Grid ≥ 33 themes through its Theming API (the legacy `ag-theme-*-dark` classes have no effect); dark
-# colours matching Bootswatch "darkly".
-GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#2b2b2b', foregroundColor: '#e8e8e8', "
-              "headerBackgroundColor: '#3a3a3a', oddRowBackgroundColor: '#303030', accentColor: '#00bc8c', "
-              "browserColorScheme: 'dark', fontFamily: 'inherit'})")
-
-
 # ------------------------------------------------------------------------------------------ schedule list
 
 def _load_list():

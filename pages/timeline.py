@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from tsi.figures.timeline import timeline_figure
 from tsi.ui.alerts import empty_state, error_alert
 from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.tables import grid_options
 from tsi.ui.timeline_table import (
     COLUMNS, dark_facts, filter_mask, metrics, month_options, rows_csv, showing_text, table_rows,
 )
@@ -38,8 +39,8 @@ def _grid(rows: list[dict]):
     return dag.AgGrid(
         id="tl-table", rowData=rows, columnDefs=COLUMNS,
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 110},
-        dashGridOptions={"pagination": True, "paginationPageSize": 50, "animateRows": False},
-        className="ag-theme-alpine-dark", style={"height": "480px", "width": "100%"},
+        dashGridOptions=grid_options(pagination=True, paginationPageSize=50, animateRows=False),
+        style={"height": "480px", "width": "100%"},
     )
 
 
