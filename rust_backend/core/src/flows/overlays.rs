@@ -144,6 +144,25 @@ fn line_val((x, y): Line) -> Val {
 
 /// `overlays` dict of the sky map payload.
 pub fn overlays(proj: Projection, ra_left: bool, center_ra_deg: f64) -> Val {
+    // The lines depend only on the parameters, and a page asks for few combinations: memoise them per process.
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static MEMO: OnceLock<Mutex<HashMap<(u8, bool, u64), Val>>> = OnceLock::new();
+    let key = (proj as u8, ra_left, center_ra_deg.to_bits());
+    let memo = MEMO.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(v) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let v = compute_overlays(proj, ra_left, center_ra_deg);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() < 64 {
+            m.insert(key, v.clone());
+        }
+    }
+    v
+}
+
+fn compute_overlays(proj: Projection, ra_left: bool, center_ra_deg: f64) -> Val {
     dict()
         .put("galactic_plane", line_val(galactic_plane(proj, ra_left, center_ra_deg)))
         .put("ecliptic", line_val(ecliptic(proj, ra_left, center_ra_deg)))
