@@ -230,6 +230,14 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
         None => heat_table(&heatmap(&vis, &req, &sched, p.n_bins)),
     };
 
+    // The two kernel smoothings (n_smooth_points × blocks kernel weights each) are independent: run them on
+    // two threads (the flow runs with the GIL released).
+    let (smoothed_visibility, smoothed_requested) = std::thread::scope(|sc| {
+        let v = sc.spawn(|| smooth_table(&vis, &sched, p));
+        let r = smooth_table(&req, &sched, p);
+        (v.join().expect("smoothing thread"), r)
+    });
+
     Ok(dict()
         .put("blocks", blocks)
         .put("available", available)
@@ -237,8 +245,8 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
         .put("by_priority", by_priority)
         .put("by_visibility", by_visibility)
         .put("by_requested", by_requested)
-        .put("smoothed_visibility", smooth_table(&vis, &sched, p))
-        .put("smoothed_requested", smooth_table(&req, &sched, p))
+        .put("smoothed_visibility", smoothed_visibility)
+        .put("smoothed_requested", smoothed_requested)
         .put("heatmap", heat)
         .build())
 }
