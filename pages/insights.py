@@ -15,7 +15,7 @@ from tsi.figures.insights import correlation_heatmap, priority_figure
 from tsi.ui.alerts import error_alert
 from tsi.ui.insights_tables import (CONFLICT_COLUMNS, TOP_COLUMNS, conflict_message, conflict_table,
                                     metric_texts)
-from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of
 
 dash.register_page(__name__, path="/insights", name="Insights", order=5)
@@ -79,14 +79,10 @@ def _card(title: str, body, **kw):
 
 
 def layout(schedule=None, **_query):
-    r = resolve_schedule(schedule)
-    if r.problem:
-        return html.Div([page_title(TITLE), r.problem])
+    r, payload, problem = load_for_page(TITLE, schedule, lambda sid: _load(sid, False))
+    if problem is not None:
+        return problem
     sid = r.schedule_id
-    try:
-        payload = _load(sid, False)
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return html.Div([page_title(TITLE, r.header), error_alert(e)])
     m = payload["metrics"]
 
     controls = dbc.Row([

@@ -9,7 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from tsi.figures.timeline import timeline_figure
 from tsi.ui.alerts import empty_state, error_alert
-from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid_options
 from tsi.ui.timeline_table import (
     COLUMNS, dark_facts, filter_mask, metrics, month_options, rows_csv, showing_text, table_rows,
@@ -47,14 +47,10 @@ def _grid(rows: list[dict]):
 def layout(schedule=None, **_query):
     from tsi import data
 
-    r = resolve_schedule(schedule)
-    if r.problem is not None:
-        return html.Div([page_title(TITLE), r.problem])
+    r, payload, problem = load_for_page(TITLE, schedule, data.timeline)
+    if problem is not None:
+        return problem
     sid = r.schedule_id
-    try:
-        payload = data.timeline(sid)
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return html.Div([page_title(TITLE, r.header), error_alert(e)])
     head = page_title(TITLE, r.header, "Scheduled blocks by month (rows) and day of month (UTC)")
     if payload["summary"]["scheduled_count"] == 0:
         return html.Div([head, empty_state(NOTHING_SCHEDULED), _dark_card(payload)])

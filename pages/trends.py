@@ -10,7 +10,7 @@ from tsi.figures.trends import (RATE_COLUMNS, binned_rate_figure, coefficient_ta
                                 model_summary, priority_rate_figure, probability_figure, rates_table,
                                 smoothed_figure)
 from tsi.ui.alerts import error_alert
-from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of, to_csv
 from tsi.ui.trends_params import levels_param, overview_texts, range_param, slider_spec
 
@@ -147,15 +147,12 @@ def sidebar(avail: dict):
 
 
 def layout(schedule=None, **_query):
-    r = resolve_schedule(schedule)
-    if r.problem:
-        return html.Div([page_title(TITLE), r.problem])
+    r, payload, problem = load_for_page(TITLE, schedule, lambda sid: _load(
+        sid, exclude_impossible=DEFAULTS["exclude"], n_bins=DEFAULTS["n_bins"], bandwidth=DEFAULTS["bandwidth"],
+        class_weight=DEFAULTS["class_weight"]))
+    if problem is not None:
+        return problem
     sid = r.schedule_id
-    try:
-        payload = _load(sid, exclude_impossible=DEFAULTS["exclude"], n_bins=DEFAULTS["n_bins"],
-                        bandwidth=DEFAULTS["bandwidth"], class_weight=DEFAULTS["class_weight"])
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return html.Div([page_title(TITLE, r.header), error_alert(e)])
     avail = payload["available"]
     bounds = {k: float(avail[k]) for k in ("visibility_min", "visibility_max", "requested_min", "requested_max")}
     s = sections(payload, DEFAULTS["n_bins"])

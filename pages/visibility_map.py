@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from tsi.figures.common import empty_figure
 from tsi.figures.visibility_map import calendar_figure, histogram_figure
 from tsi.ui.alerts import empty_state, error_alert
-from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.visibility_map_controls import (
     bins_text, block_options, calendar_csv, facade_params, histogram_csv, unix_text,
 )
@@ -41,14 +41,10 @@ def _state(controls):
 def layout(schedule=None, **_query):
     from tsi import data
 
-    r = resolve_schedule(schedule)
-    if r.problem is not None:
-        return html.Div([page_title(TITLE), r.problem])
+    r, payload, problem = load_for_page(TITLE, schedule, data.visibility_map)
+    if problem is not None:
+        return problem
     sid = r.schedule_id
-    try:
-        payload = data.visibility_map(sid)
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return html.Div([page_title(TITLE, r.header), error_alert(e)])
     rng = payload["range"]
     if rng["schedule_start_unix"] is None:
         return html.Div([page_title(TITLE, r.header), empty_state(NO_VISIBILITY)])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import dash_bootstrap_components as dbc
 from dash import html
@@ -48,3 +48,18 @@ def metric_card(label: str, value: str, detail: str | None = None, id: str | Non
         body.append(html.Div(detail, className="text-muted small"))
     kwargs = {"id": id} if id else {}
     return dbc.Card(dbc.CardBody(body), className="tsi-metric h-100", **kwargs)
+
+
+def load_for_page(title: str, schedule: object, fetch: Callable[[int], Any]) -> tuple[Resolved, Any, Any]:
+    """Resolve the URL's schedule and fetch the page's payload through `fetch(schedule_id)`.
+
+    Returns (resolved, payload, None), or (resolved, None, component) where the component is the page title
+    with the message to show instead (no schedule, invalid id, unknown schedule, missing analytics, …).
+    """
+    r = resolve_schedule(schedule)
+    if r.problem is not None:
+        return r, None, html.Div([page_title(title), r.problem])
+    try:
+        return r, fetch(r.schedule_id), None
+    except Exception as e:  # noqa: BLE001 - shown to the user as a message
+        return r, None, html.Div([page_title(title, r.header), error_alert(e)])
