@@ -8,7 +8,6 @@ from typing import Any, Mapping
 import numpy as np
 
 from tsi.figures.common import SCHEDULED_COLOR, UNSCHEDULED_COLOR, base_layout, empty_figure
-from tsi.figures.dark import themed
 
 __all__ = ["VARIABLES", "VARIABLE_TITLES", "correlation_matrix", "correlation_heatmap", "priority_figure"]
 
@@ -36,7 +35,6 @@ def _cell_text(v: float) -> str:
     return "n/a" if not math.isfinite(v) else f"{v:.2f}"
 
 
-@themed
 def correlation_heatmap(correlations: Mapping[str, Any] | None, height: int = 420) -> dict:
     """Heatmap of the matrix: diverging colours fixed to −1…1, two decimals in each cell, "n/a" when missing."""
     m = correlation_matrix(correlations)
@@ -71,7 +69,6 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-@themed
 def priority_figure(metrics: Mapping[str, Any], height: int = 320) -> dict:
     """Grouped bars: mean and median priority of scheduled vs unscheduled blocks (missing values left out)."""
     groups = [("Scheduled", "scheduled", SCHEDULED_COLOR), ("Unscheduled", "unscheduled", UNSCHEDULED_COLOR)]

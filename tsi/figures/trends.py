@@ -8,7 +8,6 @@ from typing import Any, Mapping
 import numpy as np
 
 from tsi.figures.common import SCHEDULED_COLOR, base_layout, empty_figure
-from tsi.figures.dark import themed
 
 __all__ = [
     "priority_rate_figure", "binned_rate_figure", "smoothed_figure", "heatmap_grid", "heatmap_figure",
@@ -32,7 +31,6 @@ def _f(v: Any) -> float:
         return math.nan
 
 
-@themed
 def priority_rate_figure(by_priority: Mapping[str, Any], height: int = 380) -> dict:
     """Bars of the scheduling rate per priority level; counts in the hover."""
     if not _n(by_priority, "priority_value"):
@@ -51,7 +49,6 @@ def priority_rate_figure(by_priority: Mapping[str, Any], height: int = 380) -> d
                                                    yaxis=RATE_AXIS, showlegend=False)}
 
 
-@themed
 def binned_rate_figure(table: Mapping[str, Any], axis_title: str, title: str, height: int = 380) -> dict:
     """One bar per non-empty bin, spanning [bin_min, bin_max]; the height is the rate."""
     if not _n(table, "bin_index"):
@@ -73,7 +70,6 @@ def binned_rate_figure(table: Mapping[str, Any], axis_title: str, title: str, he
                                                    xaxis={"title": {"text": axis_title}}, yaxis=RATE_AXIS)}
 
 
-@themed
 def smoothed_figure(smoothed: Mapping[str, Any], binned: Mapping[str, Any], axis_title: str, title: str,
                     height: int = 380) -> dict:
     """The kernel-smoothed rate as a line, with the binned rates as points."""
@@ -132,7 +128,6 @@ def heatmap_grid(heatmap: Mapping[str, Any], metrics: Mapping[str, Any], n_bins:
     return xs, ys, z, text, custom
 
 
-@themed
 def heatmap_figure(heatmap: Mapping[str, Any], metrics: Mapping[str, Any], n_bins: int, height: int = 520) -> dict:
     """Rate by visibility (x) × requested time (y): colour = rate on 0–1, text = block count."""
     if not _n(heatmap, "visibility_bin_index"):
@@ -150,7 +145,6 @@ def heatmap_figure(heatmap: Mapping[str, Any], metrics: Mapping[str, Any], n_bin
         xaxis={"title": {"text": "Total visibility (h)"}}, yaxis={"title": {"text": "Requested time (h)"}})}
 
 
-@themed
 def probability_figure(model: Mapping[str, Any], height: int = 400) -> dict:
     """Predicted probability of being scheduled vs visibility, one line per priority percentile."""
     curves = model.get("curves") or {}
