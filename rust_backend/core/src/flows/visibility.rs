@@ -190,11 +190,22 @@ pub fn visibility_map(
                 if !(s < e) {
                     return;
                 }
-                // Day indexes by truncation (unix times here are positive); the range may be one day wider than
-                // needed near midnight, and such a day adds nothing because its overlap is not positive.
+                // First and last day touched: an estimate by multiplication, corrected against the exact integer
+                // day edges (so each interval visits only the days it overlaps).
                 const INV_DAY: f64 = 1.0 / 86_400.0;
-                let first = ((s * INV_DAY) as i64 - 1).max(d0);
-                let last = ((e * INV_DAY) as i64).min(d1);
+                let mut first = (s * INV_DAY) as i64;
+                if ((first + 1) * 86_400) as f64 <= s {
+                    first += 1;
+                } else if ((first * 86_400) as f64) > s {
+                    first -= 1;
+                }
+                let mut last = (e * INV_DAY) as i64;
+                if ((last * 86_400) as f64) >= e {
+                    last -= 1;
+                } else if (((last + 1) * 86_400) as f64) < e {
+                    last += 1;
+                }
+                let (first, last) = (first.max(d0), last.min(d1));
                 for d in first..=last {
                     let ds = (d * 86_400) as f64;
                     let de = ds + 86_400.0;
@@ -204,6 +215,18 @@ pub fn visibility_map(
                     }
                 }
             };
+            // Block-hours of a share of the selected blocks (the two threads each sum one half; the halves are
+            // added afterwards, in a fixed order, so the result does not depend on timing).
+            let hours_of = |blocks: &[usize]| {
+                let mut acc = vec![0.0; ndays];
+                for &i in blocks {
+                    for per in b.merged(i) {
+                        add_hours(&mut acc, unix(per.start), unix(per.stop));
+                    }
+                }
+                acc
+            };
+            let (first_half, second_half) = sel_idx.split_at(sel_idx.len() / 2);
             // The calendar (day counts and block-hours) runs on a second thread beside the histogram: both walk
             // every merged interval of the selected blocks, and the flow runs with the GIL released.
             let (hist_counts, (day_totals, hours)) = std::thread::scope(|sc| {
@@ -235,22 +258,20 @@ pub fn visibility_map(
                         }
                     }
                     let mut run = 0i64;
-                    diff[..ndays]
+                    let totals = diff[..ndays]
                         .iter()
                         .map(|d| {
                             run += d;
                             run
                         })
-                        .collect::<Vec<i64>>()
+                        .collect::<Vec<i64>>();
+                    (totals, hours_of(first_half))
                 });
                 let hist = if use_stored { None } else { Some(distinct_counts(b, sel_idx.iter().copied(), &bins, &grid, clip)) };
-                let mut hours = vec![0.0; ndays];
-                for &i in &sel_idx {
-                    for per in b.merged(i) {
-                        add_hours(&mut hours, unix(per.start), unix(per.stop));
-                    }
-                }
-                (hist, (calendar.join().expect("calendar thread"), hours))
+                let second = hours_of(second_half);
+                let (totals, first) = calendar.join().expect("calendar thread");
+                let hours: Vec<f64> = first.iter().zip(&second).map(|(a, c)| a + c).collect();
+                (hist, (totals, hours))
             });
             if use_stored {
                 for r in stored_bins.unwrap() {
