@@ -12,6 +12,7 @@ Presets generate a schedule into a temporary SQLite database, so the configured 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import statistics
@@ -186,6 +187,11 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
     result: dict[str, Any] = {"preset": preset, "repeat": repeat, "machine": {"cpus": os.cpu_count()}}
     tmp = None
     old_env = os.environ.get("TSI_DATABASE__SQLITE_PATH")
+    # The facade logs one DEBUG line per flow call: thousands here, each written inside the timed region.
+    flow_log = logging.getLogger("tsi.data")
+    old_level = flow_log.level
+    if flow_log.getEffectiveLevel() < logging.INFO:
+        flow_log.setLevel(logging.INFO)
     try:
         if schedule_id is None:
             spec = PRESETS[preset]
@@ -271,6 +277,7 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
         result["budgets"] = checks(result, preset)
         return result
     finally:
+        flow_log.setLevel(old_level)
         if old_env is None:
             os.environ.pop("TSI_DATABASE__SQLITE_PATH", None)
         else:

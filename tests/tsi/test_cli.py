@@ -68,7 +68,7 @@ def test_exit_codes(tsi_db, generated, capsys):
     code, out, _ = run(capsys, "etl", "backfill", "--all")
     assert code == 0 and json.loads(out)[0]["recomputed"] is True
     code, out, _ = run(capsys, "parity", str(sid), "--json")
-    assert code == 0 and json.loads(out)["ok"] is True
+    assert code == 0 and json.loads(out)["ok"] is True, out
 
 
 def test_invalid_settings_exit_6(tsi_db, monkeypatch, capsys):
@@ -101,4 +101,4 @@ def test_etl_status_and_db_commands(tsi_db, generated, capsys):
     assert code == 0 and json.loads(out) == {"applied": []}
     code, out, _ = run(capsys, "db", "check")
     r = json.loads(out)
-    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 3
+    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 4

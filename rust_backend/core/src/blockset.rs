@@ -114,6 +114,27 @@ impl BlockSet {
         self.vis_offsets.push(self.vis.len());
     }
 
+    /// ETL loader without a copy: `fill` appends the block's merged intervals to the shared buffer (decoded
+    /// straight from the stored blob); on error nothing is pushed.
+    pub fn push_merged_with<E>(
+        &mut self,
+        row: BlockRow,
+        period_count: i64,
+        total_hours: f64,
+        fill: impl FnOnce(&mut Vec<Period>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let before = self.vis.len();
+        if let Err(e) = fill(&mut self.vis) {
+            self.vis.truncate(before);
+            return Err(e);
+        }
+        self.push_row(row);
+        self.vis_period_count.push(period_count);
+        self.total_vis_hours.push(total_hours);
+        self.vis_offsets.push(self.vis.len());
+        Ok(())
+    }
+
     /// Sort every column by block id (loaders may read rows in any order).
     pub fn sort_by_block_id(&mut self) {
         let n = self.len();

@@ -151,10 +151,17 @@ fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: bool,
     }
 }
 
-/// Run one flow on one data path.
-pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
-    let (facts, b, agg) =
-        load(store, id, source, params.needs_visibility(), params.needs_intervals(), params.aggregates())?;
+/// What a flow computes from: the schedule facts, its blocks and the pre-aggregated rows (ETL path only).
+pub type Loaded = (ScheduleFacts, BlockSet, Option<StoredAggregates>);
+
+/// Load what one flow needs from one data path (the first half of `run_flow`).
+pub fn load_for(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Loaded> {
+    load(store, id, source, params.needs_visibility(), params.needs_intervals(), params.aggregates())
+}
+
+/// Compute a flow from what `load_for` returned (Compare loads its second schedule here).
+pub fn compute(store: &Store, source: Source, params: &FlowParams, loaded: Loaded) -> Result<Val> {
+    let (facts, b, agg) = loaded;
     Ok(match params {
         FlowParams::SkyMap(p) => flows::sky_map::sky_map(&facts, &b, p),
         FlowParams::Distributions { exclude_impossible } => flows::distributions::distributions(&facts, &b, *exclude_impossible),
@@ -180,4 +187,20 @@ pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> 
         }
         FlowParams::Validation => flows::validation::validation(&facts, &b),
     })
+}
+
+/// Run one flow on one data path.
+pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
+    if let FlowParams::Compare { other_schedule_id } = params {
+        // Two independent reads: load the schedules on two threads, each with its own pooled connection.
+        // Errors keep the order of a sequential run (the first schedule's first).
+        let (first, other) = std::thread::scope(|sc| {
+            let other = sc.spawn(|| load(store, *other_schedule_id, source, false, false, Aggregates::default()));
+            (load_for(store, id, source, params), other.join().expect("compare load thread"))
+        });
+        let ((f, b, _), (of, ob, _)) = (first?, other?);
+        return Ok(flows::compare::compare(&f, &b, &of, &ob));
+    }
+    let loaded = load_for(store, id, source, params)?;
+    compute(store, source, params, loaded)
 }

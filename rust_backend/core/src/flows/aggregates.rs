@@ -202,13 +202,18 @@ pub fn schedule_range(b: &BlockSet) -> Option<(i64, i64)> {
     if b.vis.is_empty() {
         return None;
     }
+    // Each block's merged intervals are ascending and disjoint, so only its first start and last stop count;
+    // `unix` is monotone, so converting the extremes gives the extremes of the converted values.
     let mut lo = f64::INFINITY;
     let mut hi = f64::NEG_INFINITY;
-    for p in &b.vis {
-        lo = lo.min(unix(p.start));
-        hi = hi.max(unix(p.stop));
+    for i in 0..b.len() {
+        let m = b.merged(i);
+        if let (Some(first), Some(last)) = (m.first(), m.last()) {
+            lo = lo.min(first.start);
+            hi = hi.max(last.stop);
+        }
     }
-    Some((lo.floor() as i64, hi.ceil() as i64))
+    Some((unix(lo).floor() as i64, unix(hi).ceil() as i64))
 }
 
 /// The 900-second grid of schedule_visibility_time_bins (all bins, exact distinct counts via the sweep /
@@ -271,6 +276,8 @@ pub(crate) struct Grid {
     pub end: i64,
     pub w: i64,
     pub n: usize,
+    /// 1 / w, so that the hot path multiplies instead of dividing.
+    inv_w: f64,
 }
 
 impl Grid {
@@ -278,26 +285,44 @@ impl Grid {
     pub fn new(start: i64, end: i64, w: i64) -> Grid {
         let span = end as i128 - start as i128;
         let n = if span <= 0 { 0 } else { (span + w as i128 - 1) / w as i128 };
-        Grid { start, end, w, n: n as usize }
+        Grid { start, end, w, n: n as usize, inv_w: 1.0 / w as f64 }
     }
+    // Saturating: start + k·w may exceed i64 for a huge requested width, and then the edge is `end` anyway.
+    #[inline]
     pub fn bin_start(&self, k: usize) -> i64 {
-        (self.start as i128 + k as i128 * self.w as i128).min(self.end as i128) as i64
+        self.start.saturating_add((k as i64).saturating_mul(self.w)).min(self.end)
     }
+    #[inline]
     pub fn bin_end(&self, k: usize) -> i64 {
-        (self.start as i128 + (k as i128 + 1) * self.w as i128).min(self.end as i128) as i64
+        self.start.saturating_add((k as i64 + 1).saturating_mul(self.w)).min(self.end)
     }
 
     /// The bins [i0, i1] whose [bin_start, bin_end) meet [s, e) in the sense s < bin_end and e > bin_start.
-    /// A float estimate is corrected with exact comparisons against the integer edges. Hot path of the
-    /// visibility histogram (once per merged interval): i64 edges and one multiplication per end.
-    #[inline]
+    /// Hot path of the visibility histogram and calendar (once per merged interval), hence inlined: when both
+    /// ends lie strictly inside a bin (not within 1e-7 bin of an edge) before the last bin, whose end may be
+    /// clipped, then i0 = ⌊x0⌋ and i1 = ⌊x1⌋ exactly (float error is far below the margin). Otherwise a float
+    /// estimate is corrected against the exact integer edges, out of line.
+    #[inline(always)]
     pub fn touched(&self, s: f64, e: f64) -> Option<(usize, usize)> {
         if self.n == 0 || !(s < self.end as f64) || !(e > self.start as f64) {
             return None;
         }
-        let last = self.n as i64 - 1;
         let sf = self.start as f64;
-        let inv_w = 1.0 / self.w as f64;
+        let (x0, x1) = ((s - sf) * self.inv_w, (e - sf) * self.inv_w);
+        if x0 > 0.0 && x1 < (self.n - 1) as f64 {
+            let (k0, k1) = (x0 as i64, x1 as i64);
+            let (f0, f1) = (x0 - k0 as f64, x1 - k1 as f64);
+            if f0 > 1e-7 && f0 < 1.0 - 1e-7 && f1 > 1e-7 && f1 < 1.0 - 1e-7 {
+                return Some((k0 as usize, k1 as usize));
+            }
+        }
+        self.touched_near_edges(s, e, x0, x1)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn touched_near_edges(&self, s: f64, e: f64, x0: f64, x1: f64) -> Option<(usize, usize)> {
+        let last = self.n as i64 - 1;
         // Edges fit i64 comfortably: unix seconds (~1e9) plus at most 100,000 bins of the requested width.
         let be = |k: i64| (self.start.saturating_add((k + 1).saturating_mul(self.w))).min(self.end) as f64;
         let bs = |k: i64| (self.start.saturating_add(k.saturating_mul(self.w))).min(self.end) as f64;
@@ -310,16 +335,6 @@ impl Grid {
                 x as i64 // non-negative: truncation is floor
             }
         };
-        let (x0, x1) = ((s - sf) * inv_w, (e - sf) * inv_w);
-        // Fast path: both ends strictly inside a bin (not within 1e-7 bin of an edge) and before the last bin,
-        // whose end may be clipped. Then i0 = ⌊x0⌋ and i1 = ⌊x1⌋ exactly; float error is far below the margin.
-        if x0 > 0.0 && x1 < last as f64 {
-            let (k0, k1) = (x0 as i64, x1 as i64);
-            let (f0, f1) = (x0 - k0 as f64, x1 - k1 as f64);
-            if f0 > 1e-7 && f0 < 1.0 - 1e-7 && f1 > 1e-7 && f1 < 1.0 - 1e-7 {
-                return Some((k0 as usize, k1 as usize));
-            }
-        }
         // smallest k with s < bin_end(k)
         let mut i0 = est(x0);
         while i0 > 0 && s < be(i0 - 1) {
@@ -352,6 +367,103 @@ pub(crate) struct Counts {
     pub unsched: Vec<i64>,
 }
 
+/// Difference arrays behind `Counts`: a block's merged bin range [a, z] adds 1 to the totals, to its priority
+/// bin and to its status. Partial arrays of disjoint block sets add up (`absorb`), so threads can split blocks.
+pub(crate) struct DiffCounts {
+    total: Vec<i64>,
+    q: [Vec<i64>; 4],
+    sched: Vec<i64>,
+    unsched: Vec<i64>,
+}
+
+impl DiffCounts {
+    pub fn new(n: usize) -> DiffCounts {
+        let z = || vec![0i64; n + 1];
+        DiffCounts { total: z(), q: [z(), z(), z(), z()], sched: z(), unsched: z() }
+    }
+
+    /// `q` is the priority bin 1..=4.
+    #[inline]
+    pub fn add(&mut self, q: u8, scheduled: bool, a: usize, z: usize) {
+        let q = (q.clamp(1, 4) - 1) as usize;
+        for d in [&mut self.total, &mut self.q[q], if scheduled { &mut self.sched } else { &mut self.unsched }] {
+            d[a] += 1;
+            d[z + 1] -= 1;
+        }
+    }
+
+    pub fn absorb(&mut self, other: &DiffCounts) {
+        let pairs = [(&mut self.total, &other.total), (&mut self.sched, &other.sched), (&mut self.unsched, &other.unsched)];
+        let [q0, q1, q2, q3] = &mut self.q;
+        let qs = [(q0, &other.q[0]), (q1, &other.q[1]), (q2, &other.q[2]), (q3, &other.q[3])];
+        for (mine, theirs) in pairs.into_iter().chain(qs) {
+            mine.iter_mut().zip(theirs).for_each(|(x, y)| *x += y);
+        }
+    }
+
+    pub fn into_counts(self) -> Counts {
+        let [q1, q2, q3, q4] = self.q;
+        Counts {
+            total: prefix_sums(self.total),
+            q: [prefix_sums(q1), prefix_sums(q2), prefix_sums(q3), prefix_sums(q4)],
+            sched: prefix_sums(self.sched),
+            unsched: prefix_sums(self.unsched),
+        }
+    }
+}
+
+/// Running sums of a difference array of n + 1 entries, giving n values.
+pub(crate) fn prefix_sums(d: Vec<i64>) -> Vec<i64> {
+    let n = d.len().saturating_sub(1);
+    let mut run = 0;
+    d.into_iter()
+        .take(n)
+        .map(|x| {
+            run += x;
+            run
+        })
+        .collect()
+}
+
+/// One block's bin ranges merged as its intervals arrive in time order (merged intervals are ascending and
+/// disjoint): a range overlapping the current one extends it, a later one closes it. `covers` tells with one
+/// comparison that an interval cannot add a bin, so the caller skips computing its range — on a coarse grid
+/// most intervals fall inside the bins already covered.
+pub(crate) struct RangeRun {
+    cur: Option<(usize, usize)>,
+    /// End of the last covered bin (unix seconds); an interval ending at or before it adds nothing, since its
+    /// start is not before the current range's start.
+    edge: f64,
+}
+
+impl RangeRun {
+    pub fn new() -> RangeRun {
+        RangeRun { cur: None, edge: f64::NEG_INFINITY }
+    }
+
+    #[inline]
+    pub fn covers(&self, e: f64) -> bool {
+        e <= self.edge
+    }
+
+    /// Add the range [a, z] of the next interval; returns a finished range when this one does not overlap it.
+    #[inline]
+    pub fn push(&mut self, grid: &Grid, a: usize, z: usize) -> Option<(usize, usize)> {
+        let (out, next) = match self.cur {
+            Some((ca, cz)) if a <= cz => (None, (ca, cz.max(z))),
+            Some(done) => (Some(done), (a, z)),
+            None => (None, (a, z)),
+        };
+        self.cur = Some(next);
+        self.edge = grid.bin_end(next.1) as f64;
+        out
+    }
+
+    pub fn finish(self) -> Option<(usize, usize)> {
+        self.cur
+    }
+}
+
 /// Exact distinct counts of `blocks` over `grid`: each merged interval, clipped to `clip` (lo, hi), gives an
 /// index range; a block's ranges are merged where they overlap and added to difference arrays.
 /// `prio_bins[i]` is block i's priority bin (1..=4).
@@ -362,62 +474,30 @@ pub(crate) fn distinct_counts(
     grid: &Grid,
     clip: (f64, f64),
 ) -> Counts {
-    let n = grid.n;
-    let mut d_total = vec![0i64; n + 1];
-    let mut d_q = [vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1], vec![0i64; n + 1]];
-    let mut d_s = vec![0i64; n + 1];
-    let mut d_u = vec![0i64; n + 1];
+    let mut diff = DiffCounts::new(grid.n);
     for i in blocks {
-        let q = (prio_bins[i].clamp(1, 4) - 1) as usize;
-        let sched = b.is_scheduled(i);
-        let mut add = |a: usize, z: usize| {
-            d_total[a] += 1;
-            d_total[z + 1] -= 1;
-            d_q[q][a] += 1;
-            d_q[q][z + 1] -= 1;
-            let d = if sched { &mut d_s } else { &mut d_u };
-            d[a] += 1;
-            d[z + 1] -= 1;
-        };
-        let mut cur: Option<(usize, usize)> = None;
+        let (q, sched) = (prio_bins[i], b.is_scheduled(i));
+        let mut run = RangeRun::new();
         for p in b.merged(i) {
             let s = unix(p.start);
-            let e = unix(p.stop);
-            if !(s < clip.1) || !(e > clip.0) {
+            if !(s < clip.1) {
+                break; // ascending starts: nothing later is inside the range
+            }
+            let e = unix(p.stop).min(clip.1);
+            if !(e > clip.0) || run.covers(e) {
                 continue;
             }
-            let Some((a, z)) = grid.touched(s.max(clip.0), e.min(clip.1)) else {
-                continue;
-            };
-            cur = match cur {
-                Some((ca, cz)) if a <= cz => Some((ca, cz.max(z))),
-                Some((ca, cz)) => {
-                    add(ca, cz);
-                    Some((a, z))
+            if let Some((a, z)) = grid.touched(s.max(clip.0), e) {
+                if let Some((ca, cz)) = run.push(grid, a, z) {
+                    diff.add(q, sched, ca, cz);
                 }
-                None => Some((a, z)),
-            };
+            }
         }
-        if let Some((ca, cz)) = cur {
-            add(ca, cz);
+        if let Some((ca, cz)) = run.finish() {
+            diff.add(q, sched, ca, cz);
         }
     }
-    fn prefix(d: Vec<i64>, n: usize) -> Vec<i64> {
-        let mut out = Vec::with_capacity(n);
-        let mut run = 0;
-        for x in d.into_iter().take(n) {
-            run += x;
-            out.push(run);
-        }
-        out
-    }
-    let [q1, q2, q3, q4] = d_q;
-    Counts {
-        total: prefix(d_total, n),
-        q: [prefix(q1, n), prefix(q2, n), prefix(q3, n), prefix(q4, n)],
-        sched: prefix(d_s, n),
-        unsched: prefix(d_u, n),
-    }
+    diff.into_counts()
 }
 
 #[cfg(test)]

@@ -71,7 +71,16 @@ fn validate(p: &TrendsParams) -> Result<(), CoreError> {
 }
 
 /// Gaussian kernel regression of `y` on `x` (flows.md §6): (x, rate, n_effective).
+///
+/// The grid is uniform, so a point's weights along it follow a recurrence instead of one `exp` per pair: with
+/// z = (x_j − x_i)/bw and h = step/bw, the next grid point has z − h, so
+/// w' = exp(−½(z − h)²) = w · g · exp(−½h²) with g = exp(z·h), and g' = g · exp(−h²).
+/// Weights are recomputed exactly every `RESYNC` points (and at the last, which is `max` itself), so rounding
+/// cannot accumulate; a weight within 1e-9 of the `n_effective` threshold is recomputed exactly before it is
+/// compared. Bandwidths are at least 0.05 of the range, so |z| ≤ 20 and nothing underflows.
 pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f64>, Vec<f64>, Vec<i64>) {
+    const RESYNC: usize = 32;
+    const THRESHOLD: f64 = 0.01;
     let n = x.len();
     if n == 0 || m == 0 {
         return (Vec::new(), Vec::new(), Vec::new());
@@ -84,26 +93,59 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
     }
     let bw = bandwidth * (hi - lo);
     let step = if m > 1 { (hi - lo) / (m - 1) as f64 } else { 0.0 };
+    let h = step / bw;
+    let (shrink_w, shrink_g) = ((-0.5 * h * h).exp(), (-h * h).exp());
+    let yf: Vec<f64> = y.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect();
+    let exact = |xj: f64, xi: f64| {
+        let z = (xj - xi) / bw;
+        ((-0.5 * z * z).exp(), z)
+    };
+    let (mut w, mut g) = (vec![0.0; n], vec![0.0; n]);
     let mut gx = Vec::with_capacity(m);
     let mut rate = Vec::with_capacity(m);
     let mut neff = Vec::with_capacity(m);
     for i in 0..m {
         let xi = if m > 1 && i == m - 1 { hi } else { lo + i as f64 * step };
-        let (mut sw, mut swy, mut cnt) = (0.0, 0.0, 0i64);
-        for j in 0..n {
-            let z = (x[j] - xi) / bw;
-            let w = (-0.5 * z * z).exp();
-            sw += w;
-            if y[j] {
-                swy += w;
+        if i % RESYNC == 0 || i == m - 1 {
+            for j in 0..n {
+                let (wj, z) = exact(x[j], xi);
+                w[j] = wj;
+                g[j] = (z * h).exp();
             }
-            if w > 0.01 {
-                cnt += 1;
+        }
+        // Four running sums per quantity (in a fixed order, so results do not vary), which the compiler keeps in
+        // vector registers; a single running sum would be one long dependency chain.
+        let (mut sw4, mut swy4, mut cnt4, mut near4) = ([0.0f64; 4], [0.0f64; 4], [0i64; 4], [false; 4]);
+        let (wc, yc) = (w.chunks_exact(4), yf.chunks_exact(4));
+        let (w_rest, y_rest) = (wc.remainder(), yc.remainder());
+        for (wq, yq) in wc.zip(yc) {
+            for k in 0..4 {
+                sw4[k] += wq[k];
+                swy4[k] += wq[k] * yq[k];
+                cnt4[k] += (wq[k] > THRESHOLD) as i64;
+                near4[k] |= (wq[k] - THRESHOLD).abs() < 1e-9;
             }
+        }
+        for (k, (&wj, &yj)) in w_rest.iter().zip(y_rest).enumerate() {
+            sw4[k] += wj;
+            swy4[k] += wj * yj;
+            cnt4[k] += (wj > THRESHOLD) as i64;
+            near4[k] |= (wj - THRESHOLD).abs() < 1e-9;
+        }
+        let sw = (sw4[0] + sw4[1]) + (sw4[2] + sw4[3]);
+        let swy = (swy4[0] + swy4[1]) + (swy4[2] + swy4[3]);
+        let mut cnt = cnt4.iter().sum::<i64>();
+        let near_threshold = near4.iter().any(|&v| v);
+        if near_threshold {
+            cnt = x.iter().filter(|&&xj| exact(xj, xi).0 > THRESHOLD).count() as i64;
         }
         gx.push(xi);
         rate.push(if sw == 0.0 { f64::NAN } else { swy / sw });
         neff.push(cnt);
+        for j in 0..n {
+            w[j] *= g[j] * shrink_w;
+            g[j] *= shrink_g;
+        }
     }
     (gx, rate, neff)
 }
@@ -258,6 +300,42 @@ mod tests {
 
     fn facts() -> ScheduleFacts {
         ScheduleFacts { schedule_id: 1, name: "t".into(), checksum: "c".into(), dark_periods: vec![] }
+    }
+
+    /// The definition, one `exp` per pair.
+    fn smooth_direct(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f64>, Vec<f64>, Vec<i64>) {
+        let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let bw = bandwidth * (hi - lo);
+        let step = (hi - lo) / (m - 1) as f64;
+        let mut out = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..m {
+            let xi = if i == m - 1 { hi } else { lo + i as f64 * step };
+            let w: Vec<f64> = x.iter().map(|&xj| (-0.5 * ((xj - xi) / bw).powi(2)).exp()).collect();
+            let sw: f64 = w.iter().sum();
+            let swy: f64 = w.iter().zip(y).filter(|(_, &s)| s).map(|(w, _)| w).sum();
+            out.0.push(xi);
+            out.1.push(if sw == 0.0 { f64::NAN } else { swy / sw });
+            out.2.push(w.iter().filter(|&&v| v > 0.01).count() as i64);
+        }
+        out
+    }
+
+    #[test]
+    fn smoothing_recurrence_matches_the_definition() {
+        let mut r = crate::flows::aggregates::tests::Lcg(5);
+        for (n, bandwidth, m) in [(3000, 0.3, 100), (500, 0.05, 500), (800, 1.0, 10), (50, 0.07, 37)] {
+            // Clustered values with gaps, like visibility hours.
+            let x: Vec<f64> = (0..n).map(|_| (r.below(40) as f64) * 7.5 + (r.below(1000) as f64) / 997.0).collect();
+            let y: Vec<bool> = (0..n).map(|_| r.below(3) > 0).collect();
+            let (gx, rate, neff) = smooth(&x, &y, bandwidth, m);
+            let (dx, drate, dneff) = smooth_direct(&x, &y, bandwidth, m);
+            assert_eq!(gx, dx);
+            assert_eq!(neff, dneff, "n={n} bw={bandwidth} m={m}");
+            for (a, b) in rate.iter().zip(&drate) {
+                assert!((a - b).abs() <= 1e-12 || (a.is_nan() && b.is_nan()), "{a} vs {b}");
+            }
+        }
     }
 
     #[test]

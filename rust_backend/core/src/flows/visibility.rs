@@ -24,7 +24,7 @@ use std::collections::HashSet;
 use crate::blockset::{BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, unix, PriorityBins};
 use crate::error::CoreError;
-use crate::flows::aggregates::{distinct_counts, schedule_range, Grid, TimeBinRow};
+use crate::flows::aggregates::{prefix_sums, schedule_range, Counts, DiffCounts, Grid, RangeRun, TimeBinRow};
 use crate::flows::timeline::{civil_from_days, date_label, month_label};
 use crate::payload::{dict, Val};
 
@@ -161,7 +161,8 @@ pub fn visibility_map(
         bin_seconds = Some(w);
         if has_vis {
             n_out = n;
-            let grid = Grid { start, end, w, n };
+            let grid = Grid::new(start, end, w);
+            debug_assert_eq!(grid.n, n);
             let clip = (start as f64, end as f64);
             let use_stored = match stored_bins {
                 Some(rows) => {
@@ -183,96 +184,9 @@ pub fn visibility_map(
                     "the range spans {ndays} days (limit {MAX_BINS}): choose a shorter range"
                 )));
             }
-            let day_grid = Grid { start: d0 * 86_400, end: (d1 + 1) * 86_400, w: 86_400, n: ndays };
-            let add_hours = |acc: &mut Vec<f64>, s: f64, e: f64| {
-                let s = s.max(clip.0);
-                let e = e.min(clip.1);
-                if !(s < e) {
-                    return;
-                }
-                // First and last day touched: an estimate by multiplication, corrected against the exact integer
-                // day edges (so each interval visits only the days it overlaps).
-                const INV_DAY: f64 = 1.0 / 86_400.0;
-                let mut first = (s * INV_DAY) as i64;
-                if ((first + 1) * 86_400) as f64 <= s {
-                    first += 1;
-                } else if ((first * 86_400) as f64) > s {
-                    first -= 1;
-                }
-                let mut last = (e * INV_DAY) as i64;
-                if ((last * 86_400) as f64) >= e {
-                    last -= 1;
-                } else if (((last + 1) * 86_400) as f64) < e {
-                    last += 1;
-                }
-                let (first, last) = (first.max(d0), last.min(d1));
-                for d in first..=last {
-                    let ds = (d * 86_400) as f64;
-                    let de = ds + 86_400.0;
-                    let x = e.min(de) - s.max(ds);
-                    if x > 0.0 {
-                        acc[(d - d0) as usize] += x / 3600.0;
-                    }
-                }
-            };
-            // Block-hours of a share of the selected blocks (the two threads each sum one half; the halves are
-            // added afterwards, in a fixed order, so the result does not depend on timing).
-            let hours_of = |blocks: &[usize]| {
-                let mut acc = vec![0.0; ndays];
-                for &i in blocks {
-                    for per in b.merged(i) {
-                        add_hours(&mut acc, unix(per.start), unix(per.stop));
-                    }
-                }
-                acc
-            };
-            let (first_half, second_half) = sel_idx.split_at(sel_idx.len() / 2);
-            // The calendar (day counts and block-hours) runs on a second thread beside the histogram: both walk
-            // every merged interval of the selected blocks, and the flow runs with the GIL released.
-            let (hist_counts, (day_totals, hours)) = std::thread::scope(|sc| {
-                // Day counts run on a second thread; the histogram and the block-hours on this one (each side
-                // walks the selected blocks' merged intervals once or twice; the GIL is released).
-                let calendar = sc.spawn(|| {
-                    let mut diff = vec![0i64; ndays + 1];
-                    for &i in &sel_idx {
-                        let mut cur: Option<(usize, usize)> = None;
-                        for per in b.merged(i) {
-                            let (s, e) = (unix(per.start), unix(per.stop));
-                            if !(s < clip.1) || !(e > clip.0) {
-                                continue;
-                            }
-                            let Some((a, z)) = day_grid.touched(s.max(clip.0), e.min(clip.1)) else { continue };
-                            cur = match cur {
-                                Some((ca, cz)) if a <= cz => Some((ca, cz.max(z))),
-                                Some((ca, cz)) => {
-                                    diff[ca] += 1;
-                                    diff[cz + 1] -= 1;
-                                    Some((a, z))
-                                }
-                                None => Some((a, z)),
-                            };
-                        }
-                        if let Some((ca, cz)) = cur {
-                            diff[ca] += 1;
-                            diff[cz + 1] -= 1;
-                        }
-                    }
-                    let mut run = 0i64;
-                    let totals = diff[..ndays]
-                        .iter()
-                        .map(|d| {
-                            run += d;
-                            run
-                        })
-                        .collect::<Vec<i64>>();
-                    (totals, hours_of(first_half))
-                });
-                let hist = if use_stored { None } else { Some(distinct_counts(b, sel_idx.iter().copied(), &bins, &grid, clip)) };
-                let second = hours_of(second_half);
-                let (totals, first) = calendar.join().expect("calendar thread");
-                let hours: Vec<f64> = first.iter().zip(&second).map(|(a, c)| a + c).collect();
-                (hist, (totals, hours))
-            });
+            let days = Days::new(d0, d1);
+            let hist_grid = if use_stored { None } else { Some(&grid) };
+            let (hist_counts, day_totals, hours) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
             if use_stored {
                 for r in stored_bins.unwrap() {
                     h_start.push(r.bin_start_unix);
@@ -295,9 +209,16 @@ pub fn visibility_map(
             }
 
             let mut dark = facts.dark_periods.clone();
-            let mut dark_h = vec![0.0; ndays];
+            let mut dark_h = vec![0.0; ndays + 1]; // + the spare slot of `add_seconds`
             for per in merge_periods(&mut dark) {
-                add_hours(&mut dark_h, unix(per.start), unix(per.stop));
+                let (s, e) = (unix(per.start).max(clip.0), unix(per.stop).min(clip.1));
+                if !(s < e) {
+                    continue; // outside the range
+                }
+                let (a, z) = days.span(s, e);
+                if a <= z {
+                    days.add_seconds(&mut dark_h, a as usize, z as usize, s, e);
+                }
             }
             for k in 0..ndays {
                 let (y, m, d) = civil_from_days(d0 + k as i64);
@@ -307,7 +228,8 @@ pub fn visibility_map(
             }
             c_blocks = day_totals;
             c_hours = hours;
-            c_dark = dark_h;
+            dark_h.truncate(ndays);
+            c_dark = seconds_to_hours(dark_h);
         }
     }
 
@@ -378,6 +300,183 @@ pub fn visibility_map(
         .build())
 }
 
+const DAY: i64 = 86_400;
+
+/// UTC days as a grid aligned to midnight, with the calendar's hot path: the days an interval overlaps,
+/// computed exactly with few branches, and its seconds per day.
+struct Days {
+    grid: Grid,
+    /// grid.start as a float: day edges o + k·86400 are integers below 2^53, so exact in f64.
+    o: f64,
+}
+
+impl Days {
+    /// Days `first_day ..= last_day` (days since 1970-01-01).
+    fn new(first_day: i64, last_day: i64) -> Days {
+        let grid = Grid::new(first_day * DAY, (last_day + 1) * DAY, DAY);
+        Days { grid, o: grid.start as f64 }
+    }
+
+    /// ⌊(t − start)/day⌋ for t ≥ start: a float estimate, off by at most one day, corrected against the exact
+    /// edges without branches.
+    #[inline(always)]
+    fn floor_day(&self, t: f64) -> i64 {
+        const DAY_F: f64 = DAY as f64;
+        let mut k = ((t - self.o) * (1.0 / DAY_F)) as i64;
+        let lo = self.o + k as f64 * DAY_F;
+        k -= (lo > t) as i64;
+        k += (lo + DAY_F <= t) as i64;
+        k
+    }
+
+    /// The days a..=z that [s, e) overlaps (a > z: none, for an empty interval on a midnight), for
+    /// grid.start ≤ s ≤ e ≤ grid.end: a = ⌊(s − start)/day⌋, z = ⌈(e − start)/day⌉ − 1, as `Grid::touched`
+    /// defines them.
+    #[inline(always)]
+    fn span(&self, s: f64, e: f64) -> (i64, i64) {
+        let z = self.floor_day(e);
+        (self.floor_day(s), z - (self.o + z as f64 * DAY as f64 == e) as i64)
+    }
+
+    /// Add the seconds of [s, e) inside days a..=z to `acc` (which has one spare slot at the end). Most
+    /// intervals lie inside one day or cross one midnight: both are handled without a branch (the second day
+    /// receives +0.0 when there is none). Seconds are summed and turned into hours once, at the end.
+    #[inline(always)]
+    fn add_seconds(&self, acc: &mut [f64], a: usize, z: usize, s: f64, e: f64) {
+        if z <= a + 1 {
+            let midnight = self.o + (a + 1) as f64 * DAY as f64;
+            acc[a] += e.min(midnight) - s;
+            acc[a + 1] += (e - midnight).max(0.0);
+        } else {
+            for (k, slot) in acc.iter_mut().enumerate().take(z + 1).skip(a) {
+                let x = e.min(self.grid.bin_end(k) as f64) - s.max(self.grid.bin_start(k) as f64);
+                if x > 0.0 {
+                    *slot += x;
+                }
+            }
+        }
+    }
+}
+
+fn seconds_to_hours(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|x| x / 3600.0).collect()
+}
+
+/// What one pass over some blocks' merged intervals accumulates: histogram difference arrays (when the
+/// histogram is computed), distinct blocks per day (difference array) and block-seconds per day.
+struct Tally {
+    hist: Option<DiffCounts>,
+    days: Vec<i64>,
+    seconds: Vec<f64>,
+}
+
+/// One pass over the merged intervals of `blocks` (ascending and disjoint per block), clipped to `clip`: each
+/// interval's day range serves both the day counts and the block-hours; its histogram range is computed only
+/// when the interval can reach beyond the bins the block already covers.
+fn tally(b: &BlockSet, blocks: &[usize], prio_bins: &[u8], hist: Option<&Grid>, days: &Days, clip: (f64, f64)) -> Tally {
+    let n_days = days.grid.n;
+    // One spare slot each: the difference array's end marker, and `add_seconds`' branch-free second day.
+    let mut out = Tally { hist: hist.map(|g| DiffCounts::new(g.n)), days: vec![0; n_days + 1], seconds: vec![0.0; n_days + 1] };
+    let (lo, hi) = clip;
+    // Plain comparisons (one instruction each; the values are never NaN) instead of NaN-aware min/max.
+    let clamp = |x: f64| if x < lo { lo } else if x > hi { hi } else { x };
+    for &i in blocks {
+        let all = b.merged(i);
+        // The intervals meeting the range: ascending and disjoint, so a contiguous run found by bisection.
+        let first = all.partition_point(|p| !(unix(p.stop) > lo));
+        let last = all.partition_point(|p| unix(p.start) < hi);
+        if first >= last {
+            continue;
+        }
+        let inside = &all[first..last];
+
+        // Days. The last day the block's previous interval reached (none yet: −1): an interval's first day is
+        // never before it, and equals it exactly when the two share a day, which is then already counted.
+        let mut last_day = -1i64;
+        for per in inside {
+            let (s, e) = (clamp(unix(per.start)), clamp(unix(per.stop)));
+            let (a, z) = days.span(s, e);
+            if a <= z {
+                let (au, zu) = (a as usize, z as usize);
+                days.add_seconds(&mut out.seconds, au, zu, s, e);
+                // Difference array of distinct blocks per day, without a data-dependent branch.
+                let shared = (a == last_day) as i64;
+                out.days[au] += 1 - shared;
+                out.days[au + 1] += shared;
+                out.days[zu + 1] -= 1;
+                last_day = z;
+            }
+        }
+
+        // Histogram: an interval ending inside the bins already covered adds nothing (most, on a coarse grid).
+        if let (Some(g), Some(acc)) = (hist, out.hist.as_mut()) {
+            let (q, sched) = (prio_bins[i], b.is_scheduled(i));
+            let mut run = RangeRun::new();
+            for per in inside {
+                let e = clamp(unix(per.stop));
+                if run.covers(e) {
+                    continue;
+                }
+                if let Some((a, z)) = g.touched(clamp(unix(per.start)), e) {
+                    if let Some((ra, rz)) = run.push(g, a, z) {
+                        acc.add(q, sched, ra, rz);
+                    }
+                }
+            }
+            if let Some((ra, rz)) = run.finish() {
+                acc.add(q, sched, ra, rz);
+            }
+        }
+    }
+    out.seconds.truncate(n_days);
+    out
+}
+
+/// Below this many merged intervals one thread is faster than two (spawning costs more than it saves).
+const PARALLEL_MIN_INTERVALS: usize = 20_000;
+
+/// Histogram counts (None when `hist` is None), distinct blocks per day and block-hours per day of the
+/// selected blocks. Large selections are split in two halves of about equal interval counts, tallied on two
+/// threads (flows run with the GIL released) and combined in a fixed order, so the result depends on the data
+/// only, not on timing.
+fn tally_selected(
+    b: &BlockSet,
+    sel: &[usize],
+    prio_bins: &[u8],
+    hist: Option<&Grid>,
+    days: &Days,
+    clip: (f64, f64),
+) -> (Option<Counts>, Vec<i64>, Vec<f64>) {
+    let intervals = |i: usize| b.vis_offsets[i + 1] - b.vis_offsets[i];
+    let total: usize = sel.iter().map(|&i| intervals(i)).sum();
+    let mut t = if total < PARALLEL_MIN_INTERVALS {
+        tally(b, sel, prio_bins, hist, days, clip)
+    } else {
+        let mut acc = 0;
+        let cut = sel
+            .iter()
+            .position(|&i| {
+                acc += intervals(i);
+                2 * acc >= total
+            })
+            .map_or(sel.len(), |k| k + 1);
+        let (first, second) = sel.split_at(cut);
+        let (mut t1, t2) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| tally(b, second, prio_bins, hist, days, clip));
+            let t1 = tally(b, first, prio_bins, hist, days, clip);
+            (t1, h.join().expect("visibility tally thread"))
+        });
+        if let (Some(h1), Some(h2)) = (t1.hist.as_mut(), t2.hist.as_ref()) {
+            h1.absorb(h2);
+        }
+        t1.days.iter_mut().zip(&t2.days).for_each(|(x, y)| *x += y);
+        t1.seconds.iter_mut().zip(&t2.seconds).for_each(|(x, y)| *x += y);
+        t1
+    };
+    let hist = t.hist.take().map(DiffCounts::into_counts);
+    (hist, prefix_sums(t.days), seconds_to_hours(t.seconds))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,7 +529,8 @@ mod tests {
                     let start = s.unwrap_or(t0);
                     let end = e.unwrap_or(t1);
                     let (w, n) = resolve_bins(binning, start, end).unwrap();
-                    let g = Grid { start, end, w, n };
+                    let g = Grid::new(start, end, w);
+                    assert_eq!(g.n, n);
                     let sel: Vec<bool> = match v.get("blocks").unwrap().get("selected") {
                         Some(Val::ColBool(x)) => x.clone(),
                         _ => panic!(),
@@ -447,12 +547,61 @@ mod tests {
                     // calendar: day grid aligned to midnight, restricted to the range
                     let d0 = start.div_euclid(86400);
                     let d1 = (end - 1).div_euclid(86400);
-                    let dg = Grid { start: d0 * 86400, end: (d1 + 1) * 86400, w: 86400, n: (d1 - d0 + 1) as usize };
+                    let dg = Grid::new(d0 * 86400, (d1 + 1) * 86400, 86400);
                     assert_eq!(col_i(&v, "calendar", "visible_blocks"), brute(&b, &dg, &sel, clip));
                     if filt {
                         assert_eq!(v.get("summary").unwrap().get("unknown_block_ids"), Some(&Val::Int(1)));
                     }
                 }
+            }
+        }
+    }
+
+    /// Naive block-hours per calendar day straight from the definition.
+    fn naive_hours(b: &BlockSet, sel: &[bool], d0: i64, ndays: usize, clip: (f64, f64)) -> Vec<f64> {
+        (0..ndays)
+            .map(|k| {
+                let (ds, de) = (((d0 + k as i64) * 86400) as f64, ((d0 + k as i64 + 1) * 86400) as f64);
+                let (lo, hi) = (ds.max(clip.0), de.min(clip.1));
+                (0..b.len())
+                    .filter(|&i| sel[i])
+                    .flat_map(|i| b.merged(i).iter())
+                    .map(|p| (unix(p.stop).min(hi) - unix(p.start).max(lo)).max(0.0))
+                    .sum::<f64>()
+                    / 3600.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn large_selection_split_over_two_threads_is_exact() {
+        // Enough intervals to take the two-thread path; spans of several days, so intervals cross midnights.
+        let base = 1_800_000_000.0 - 3_000.0;
+        let b = random_blocks(17, 20_000, base, 4 * 86_400);
+        assert!(b.vis.len() >= PARALLEL_MIN_INTERVALS);
+        let (t0, t1) = schedule_range(&b).unwrap();
+        for (binning, s, e) in [(Binning::Count(50), None, None), (Binning::Seconds(3_600), Some(t0 + 50_000), Some(t1 - 7))] {
+            let mut p = params(binning);
+            p.start_unix = s;
+            p.end_unix = e;
+            let v = visibility_map(&facts(vec![]), &b, &p, None).unwrap();
+            let (start, end) = (s.unwrap_or(t0), e.unwrap_or(t1));
+            let (w, _) = resolve_bins(binning, start, end).unwrap();
+            let clip = (start as f64, end as f64);
+            let sel = vec![true; b.len()];
+            assert_eq!(col_i(&v, "histogram", "count"), brute(&b, &Grid::new(start, end, w), &sel, clip));
+            let (d0, d1) = (start.div_euclid(86400), (end - 1).div_euclid(86400));
+            let dg = Grid::new(d0 * 86400, (d1 + 1) * 86400, 86400);
+            assert_eq!(col_i(&v, "calendar", "visible_blocks"), brute(&b, &dg, &sel, clip));
+            let want = naive_hours(&b, &sel, d0, dg.n, clip);
+            match v.get("calendar").and_then(|c| c.get("visible_block_hours")) {
+                Some(Val::ColF64(got)) => {
+                    assert_eq!(got.len(), want.len());
+                    for (g, w) in got.iter().zip(&want) {
+                        assert!((g - w).abs() <= 1e-9 * w.max(1.0), "{g} vs {w}");
+                    }
+                }
+                other => panic!("{other:?}"),
             }
         }
     }

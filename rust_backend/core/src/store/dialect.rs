@@ -227,7 +227,7 @@ pub const TIME_BINS_COLS: [&str; 11] = [
     "unscheduled_visible_count",
 ];
 
-pub const METADATA_COLS: [&str; 12] = [
+pub const METADATA_COLS: [&str; 13] = [
     "schedule_id",
     "time_range_start_unix",
     "time_range_end_unix",
@@ -240,6 +240,7 @@ pub const METADATA_COLS: [&str; 12] = [
     "max_visible_in_bin",
     "mean_visible_per_bin",
     "etl_duration_ms",
+    "merged_interval_count",
 ];
 
 pub const SCHEDULE_COLS: [&str; 9] = [
@@ -401,6 +402,16 @@ impl Dialect {
         }
     }
 
+    /// Statement starting a read-only transaction: the reads of one flow (facts, analytics state, blocks,
+    /// aggregates) then see one snapshot. SQLite: a deferred transaction (a WAL read snapshot, no write lock);
+    /// SQL Server: the driver's default (READ COMMITTED SNAPSHOT gives statement-level snapshots).
+    pub fn begin_read_sql(self) -> Option<&'static str> {
+        match self {
+            Dialect::Sqlite | Dialect::SqliteText => Some("BEGIN DEFERRED"),
+            Dialect::TSql => None,
+        }
+    }
+
     /// Statement taking the exclusive ingest lock inside the transaction; returns one row with the lock
     /// result (negative = not granted). None when the transaction itself is the lock (SQLite).
     pub fn ingest_lock_sql(self) -> Option<&'static str> {
@@ -511,6 +522,11 @@ impl Dialect {
 
     pub fn metadata_exists(self) -> String {
         format!("SELECT 1 FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
+    }
+
+    /// How many merged intervals the ETL stored (NULL for rows written before migration 0004).
+    pub fn merged_interval_count(self) -> String {
+        format!("SELECT merged_interval_count FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
     }
 
     pub fn header(self) -> String {
@@ -759,6 +775,7 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.list_schedules());
     v.push(d.summary_state());
     v.push(d.metadata_exists());
+    v.push(d.merged_interval_count());
     v.push(d.header());
     v.push(d.schedule_exists());
     for t in ANALYTICS_TABLES {

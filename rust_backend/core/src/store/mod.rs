@@ -20,7 +20,7 @@ use crate::model::{ParsedSchedule, Period};
 
 pub use dialect::Dialect;
 pub use ops::{Aggregates, StoredAggregates};
-use transport::Transport;
+use transport::{in_transaction, Transport};
 
 /// Where the data lives.
 #[derive(Clone, PartialEq)]
@@ -306,25 +306,29 @@ impl Store {
     /// Legacy path: joins over the normalized tables, visibility parsed from the stored JSON.
     pub fn load_legacy(&self, id: i64, with_visibility: bool) -> Result<(ScheduleFacts, BlockSet)> {
         let mut c = self.conn()?;
-        let t = c.transport();
-        let facts = ops::load_facts(t, self.dialect, id)?;
-        let blocks = ops::load_legacy_blocks(t, self.dialect, &self.cfg, id, with_visibility)?;
-        Ok((facts, blocks))
+        let (d, cfg) = (self.dialect, &self.cfg);
+        in_transaction(c.transport(), d.begin_read_sql(), |t| {
+            let facts = ops::load_facts(t, d, id)?;
+            let blocks = ops::load_legacy_blocks(t, d, cfg, id, with_visibility)?;
+            Ok((facts, blocks))
+        })
     }
 
     /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
     /// pre-aggregated tables a flow asks for.
     pub fn load_etl(&self, id: i64, intervals: bool, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let mut c = self.conn()?;
-        let t = c.transport();
-        let facts = ops::load_facts(t, self.dialect, id)?;
-        let (state, _, _, _) = ops::analytics_state(t, self.dialect, &self.cfg, id, &facts.checksum)?;
-        if state != AnalyticsState::Fresh {
-            return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
-        }
-        let blocks = ops::load_etl_blocks(t, self.dialect, id, intervals)?;
-        let agg = ops::load_aggregates(t, self.dialect, id, aggregates)?;
-        Ok((facts, blocks, agg))
+        let d = self.dialect;
+        in_transaction(c.transport(), d.begin_read_sql(), |t| {
+            let facts = ops::load_facts(t, d, id)?;
+            let (state, _, _, _) = ops::analytics_state(t, d, &self.cfg, id, &facts.checksum)?;
+            if state != AnalyticsState::Fresh {
+                return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
+            }
+            let blocks = ops::load_etl_blocks(t, d, id, intervals)?;
+            let agg = ops::load_aggregates(t, d, id, aggregates)?;
+            Ok((facts, blocks, agg))
+        })
     }
 }
 

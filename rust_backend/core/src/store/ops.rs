@@ -539,6 +539,11 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: bo
     let iv_col = if intervals { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
     let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, iv_col, I, F];
     let mut set = BlockSet::new();
+    if intervals {
+        // Reserve the interval buffer once: regrowing it would copy the whole year of intervals again.
+        let count = query_opt(t, &d.merged_interval_count(), &[id.into()], &[I], |r| r.i64(0))?.flatten();
+        set.vis.reserve_exact(count.unwrap_or(0).clamp(0, 1 << 32) as usize);
+    }
     t.query(&d.etl_blocks(intervals), &[id.into()], &cols, &mut |r| {
         let block_id = req_i64(r, 0)?;
         let original = opt_text(r, 1)?;
@@ -559,13 +564,14 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: bo
             sched_start: nan_f64(r, 13)?,
             sched_stop: nan_f64(r, 14)?,
         };
+        let (count, hours) = (req_i64(r, 16)?, req_f64(r, 17)?);
         let blob = if intervals { r.bytes(15)? } else { None };
-        let merged = match blob {
-            None => Vec::new(),
-            Some(b) => etl::decode_intervals(&b)
-                .ok_or_else(|| CoreError::db(format!("schedule {id}, block {block_id}: corrupt visibility_intervals")))?,
-        };
-        set.push_merged(row, &merged, req_i64(r, 16)?, req_f64(r, 17)?);
+        set.push_merged_with(row, count, hours, |vis| match blob {
+            Some(b) if !etl::decode_intervals_into(&b, vis) => {
+                Err(CoreError::db(format!("schedule {id}, block {block_id}: corrupt visibility_intervals")))
+            }
+            _ => Ok(()),
+        })?;
         Ok(())
     })?;
     Ok(set)
@@ -796,6 +802,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             m.max_visible_in_bin.into(),
             m.mean_visible_per_bin.into(),
             ms.into(),
+            (b.vis.len() as i64).into(),
         ]);
     })?;
     let checksum = query_opt(t, &d.checksum_of(), &[id.into()], &[CHECKSUM], |r| req_text(r, 0))?

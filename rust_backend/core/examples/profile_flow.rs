@@ -1,0 +1,88 @@
+//! Profile one flow without Python: time the load and the computation separately, or loop long enough for
+//! `perf record` / `valgrind --tool=callgrind` (architecture.md §8: profile before optimising).
+//!
+//! ```text
+//! cargo run --release -p tsi-core --example profile_flow -- DB.sqlite3 SCHEDULE_ID FLOW [etl|legacy] [REPEAT]
+//! perf record -g target/release/examples/profile_flow DB.sqlite3 1 visibility_map etl 500
+//! ```
+//! FLOW is one of sky_map, distributions, visibility_map, timeline, insights, trends, compare, validation
+//! (compare runs against the same schedule). Default parameters throughout.
+
+use std::time::Instant;
+
+use tsi_core::service::{self, FlowParams, Source};
+use tsi_core::store::{Store, StoreConfig};
+
+fn params(flow: &str, id: i64) -> FlowParams {
+    match flow {
+        "sky_map" => FlowParams::SkyMap(Default::default()),
+        "distributions" => FlowParams::Distributions { exclude_impossible: false },
+        "visibility_map" => FlowParams::VisibilityMap(Default::default()),
+        "timeline" => FlowParams::Timeline,
+        "insights" => FlowParams::Insights(Default::default()),
+        "trends" => FlowParams::Trends(Default::default()),
+        "compare" => FlowParams::Compare { other_schedule_id: id },
+        "validation" => FlowParams::Validation,
+        other => panic!("unknown flow '{other}'"),
+    }
+}
+
+/// The block columns the ETL loader reads (tsi/bench.py BASE_COLUMNS).
+const BASE_COLUMNS: [&str; 17] = [
+    "scheduling_block_id", "original_block_id", "target_ra_deg", "target_dec_deg", "priority",
+    "requested_duration_sec", "min_observation_sec", "min_altitude_deg", "max_altitude_deg", "min_azimuth_deg",
+    "max_azimuth_deg", "fixed_time_start_mjd", "fixed_time_stop_mjd", "scheduled_start_mjd", "scheduled_stop_mjd",
+    "visibility_period_count", "total_visibility_hours",
+];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: profile_flow DB SCHEDULE_ID FLOW [etl|legacy] [REPEAT]");
+        std::process::exit(2);
+    }
+    let id: i64 = args[2].parse().expect("SCHEDULE_ID");
+    let flow = args[3].as_str();
+    let source = Source::parse(args.get(4).map_or("etl", |s| s.as_str())).expect("source");
+    let repeat: usize = args.get(5).map_or(50, |s| s.parse().expect("REPEAT"));
+    let store = Store::open(StoreConfig::sqlite(args[1].clone(), 2, Some(51910.5))).expect("open");
+    let p = params(flow, id);
+    service::run_flow(&store, id, source, &p).expect("flow"); // warm SQLite's page cache
+
+    let (mut load_ms, mut compute_ms, mut total_ms) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeat {
+        let t = Instant::now();
+        let loaded = service::load_for(&store, id, source, &p).expect("load");
+        let t1 = Instant::now();
+        let out = service::compute(&store, source, &p, loaded).expect("compute");
+        let t2 = Instant::now();
+        std::hint::black_box(out);
+        load_ms.push((t1 - t).as_secs_f64() * 1e3);
+        compute_ms.push((t2 - t1).as_secs_f64() * 1e3);
+        total_ms.push((t2 - t).as_secs_f64() * 1e3);
+    }
+    // The bench's reference: a raw scan of the block columns (with the interval blob for the flows using it).
+    let mut cols: Vec<String> = BASE_COLUMNS.iter().map(|c| c.to_string()).collect();
+    if matches!(flow, "visibility_map" | "validation") {
+        cols.push("visibility_intervals".into());
+    }
+    let scan_ms: Vec<f64> = (0..repeat)
+        .map(|_| {
+            let t = Instant::now();
+            store.raw_scan(id, "analytics_schedule_blocks_analytics", &cols).expect("scan");
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!(
+        "{flow} {source:?}: load {:.3} ms, compute {:.3} ms, total {:.3} ms; raw scan {:.3} ms (medians of {repeat})",
+        median(load_ms),
+        median(compute_ms),
+        median(total_ms),
+        median(scan_ms)
+    );
+}
