@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +69,26 @@ def ingest_dir(d: Path, name: str | None = None) -> dict:
     if (d / "possible_periods.json").exists():
         return data.ingest(d / "schedule.json", d / "possible_periods.json", d / "dark_periods.json", name=name)
     return data.ingest(d / "schedule.json", name=name)
+
+
+_SQL_CHILD = """
+import json, sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+out = [con.execute(sql, params).fetchall() for sql, params in json.loads(sys.argv[2])]
+con.commit()
+con.close()
+print(json.dumps(out))
+"""
+
+
+def sql_elsewhere(db, *statements: str | tuple[str, tuple]) -> list[list]:
+    """Run SQL statements on the SQLite file from another process, in one transaction; rows of each.
+
+    Never open the database with Python's sqlite3 in the test process while tsi's pool has it open: that is a
+    second copy of SQLite in one process, and closing its connection drops the process's POSIX locks and may
+    delete the WAL files under the pool's open connections ("disk I/O error"; sqlite.org/howtocorrupt.html).
+    """
+    batch = [(s, []) if isinstance(s, str) else (s[0], list(s[1])) for s in statements]
+    r = subprocess.run([sys.executable, "-c", _SQL_CHILD, str(db), json.dumps(batch)],
+                       check=True, capture_output=True, text=True)
+    return json.loads(r.stdout)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import copy
 import gzip
 import json
-import sqlite3
 
 import pytest
 
-from builders import f1_block, period_a, write_json
+from builders import f1_block, period_a, sql_elsewhere, write_json
 
 from tsi import data
 from tsi.cli import main
@@ -127,13 +126,10 @@ SCHEDULE_CASES = [
 
 
 def _count_rows(db) -> int:
-    con = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in con.execute("select name from sqlite_master where type='table' "
-                                            "and name not like 'sqlite_%' and name != 'tsi_schema_migrations'")]
-        return sum(con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables)
-    finally:
-        con.close()
+    (tables,) = sql_elsewhere(db, "select name from sqlite_master where type='table' "
+                                  "and name not like 'sqlite_%' and name != 'tsi_schema_migrations'")
+    counts = sql_elsewhere(db, *(f"select count(*) from {t}" for (t,) in tables))
+    return sum(rows[0][0] for rows in counts)
 
 
 @pytest.mark.parametrize("case,doc,fragment", SCHEDULE_CASES, ids=[c[0] for c in SCHEDULE_CASES])

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
-from builders import ingest_dir
+from builders import ingest_dir, sql_elsewhere
 
 from tsi.cli import main
 
@@ -57,10 +56,7 @@ def test_exit_codes(tsi_db, generated, capsys):
     with pytest.raises(SystemExit) as ei:
         main(["export", str(sid), "nonsense"])
     assert ei.value.code == 2
-    con = sqlite3.connect(tsi_db)
-    con.execute("update analytics_schedule_summary_analytics set source_checksum = 'x'")
-    con.commit()
-    con.close()
+    sql_elsewhere(tsi_db, "update analytics_schedule_summary_analytics set source_checksum = 'x'")
     code, _, err = run(capsys, "export", sid, "timeline", "--source", "etl")
     assert code == 7 and "tsi etl backfill" in err
     code, out, _ = run(capsys, "parity", "--all")
@@ -101,4 +97,4 @@ def test_etl_status_and_db_commands(tsi_db, generated, capsys):
     assert code == 0 and json.loads(out) == {"applied": []}
     code, out, _ = run(capsys, "db", "check")
     r = json.loads(out)
-    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 4
+    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 5

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 
+from builders import sql_elsewhere
 from ui_helpers import assert_clean, open_page, start_app
 
 
@@ -79,10 +79,8 @@ def test_recompute_fixes_stale_analytics(dash_duo, tsi_app, ui_env):
 
     source, ids = ui_env
     sid = ids["season"]
-    con = sqlite3.connect(os.environ["TSI_DATABASE__SQLITE_PATH"])
-    with con:
-        con.execute("update analytics_schedule_summary_analytics set etl_version = 0 where schedule_id = ?", (sid,))
-    con.close()
+    sql_elsewhere(os.environ["TSI_DATABASE__SQLITE_PATH"],
+                  ("update analytics_schedule_summary_analytics set etl_version = 0 where schedule_id = ?", (sid,)))
     cache.reset()  # the app runs in this process: forget the cached header instead of waiting 30 s
     assert data.schedule_header(sid)["analytics_state"] == "stale"
 

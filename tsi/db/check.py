@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 from typing import Any
 
 from tsi.config import get_settings, sqlite_path
@@ -31,7 +32,9 @@ def check(settings: Any = None) -> dict:
         from tsi.db.migrate import pending
 
         out["pending"] = pending(s)
-        con = sqlite3.connect(str(sqlite_path(s)))
+        # Read-only: this process also holds tsi's own SQLite (bundled in tsi._core) on the file, and a second
+        # SQLite copy that could write would checkpoint and delete the WAL under it when closing.
+        con = sqlite3.connect(Path(sqlite_path(s)).resolve().as_uri() + "?mode=ro", uri=True)
         try:
             out["server_version"] = "SQLite " + con.execute("select sqlite_version()").fetchone()[0]
             row = con.execute("select max(version) from tsi_schema_migrations").fetchone()

@@ -122,6 +122,7 @@ impl FlowParams {
                     && p.priority_levels.is_none(),
                 ..Default::default()
             },
+            FlowParams::VisibilityMap(p) if p.is_default_view() => Aggregates { default_view: true, ..Default::default() },
             FlowParams::VisibilityMap(p) => Aggregates {
                 // Only a request for the 900-s grid itself can be served from the stored bins; reading the
                 // 35,000 rows of a year for any other width would cost more than the flow.
@@ -166,7 +167,13 @@ pub fn compute(store: &Store, source: Source, params: &FlowParams, loaded: Loade
         FlowParams::SkyMap(p) => flows::sky_map::sky_map(&facts, &b, p),
         FlowParams::Distributions { exclude_impossible } => flows::distributions::distributions(&facts, &b, *exclude_impossible),
         FlowParams::VisibilityMap(p) => {
-            flows::visibility::visibility_map(&facts, &b, p, agg.as_ref().map(|a| a.time_bins.as_slice()))?
+            flows::visibility::visibility_map(
+                &facts,
+                &b,
+                p,
+                agg.as_ref().map(|a| a.time_bins.as_slice()),
+                agg.as_ref().and_then(|a| a.default_view.as_ref()),
+            )?
         }
         FlowParams::Timeline => flows::timeline::timeline(&facts, &b),
         FlowParams::Insights(p) => {

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 
 import numpy as np
 import pytest
 
-from builders import ingest_dir
+from builders import ingest_dir, sql_elsewhere
 
 from tsi import data
 from tsi.data import dispatch
@@ -83,10 +82,7 @@ def test_data_source_setting_is_case_insensitive_and_drives_dispatch(tsi_db, mon
 
 
 def test_stale_analytics_are_refused_on_etl_and_backfill_repairs(sid, tsi_db):
-    con = sqlite3.connect(tsi_db)
-    con.execute("update analytics_schedule_summary_analytics set etl_version = 0 where schedule_id = ?", (sid,))
-    con.commit()
-    con.close()
+    sql_elsewhere(tsi_db, ("update analytics_schedule_summary_analytics set etl_version = 0 where schedule_id = ?", (sid,)))
     with pytest.raises(AnalyticsMissingError) as ei:
         data.timeline(sid, source="etl", use_cache=False)
     assert ei.value.reason == "stale"
@@ -98,10 +94,7 @@ def test_stale_analytics_are_refused_on_etl_and_backfill_repairs(sid, tsi_db):
 
 
 def test_missing_analytics(sid, tsi_db):
-    con = sqlite3.connect(tsi_db)
-    con.execute("delete from analytics_schedule_summary_analytics where schedule_id = ?", (sid,))
-    con.commit()
-    con.close()
+    sql_elsewhere(tsi_db, ("delete from analytics_schedule_summary_analytics where schedule_id = ?", (sid,)))
     with pytest.raises(AnalyticsMissingError) as ei:
         data.validation(sid, source="etl", use_cache=False)
     assert ei.value.reason == "missing"

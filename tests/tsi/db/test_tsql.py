@@ -155,8 +155,9 @@ def _sqlite_columns() -> dict[str, dict[str, tuple[str | None, bool]]]:
 
 
 def test_migration_files_are_numbered_and_hashed():
-    assert [m.version for m in MSSQL] == [1, 2, 3, 4]
-    assert [m.name for m in MSSQL] == ["0001_normalized", "0002_analytics", "0003_added_columns", "0004_interval_count"]
+    assert [m.version for m in MSSQL] == [1, 2, 3, 4, 5]
+    assert [m.name for m in MSSQL] == ["0001_normalized", "0002_analytics", "0003_added_columns", "0004_interval_count",
+                                       "0005_default_visibility_view"]
     assert [(m.version, m.name) for m in SQLITE] == [(m.version, m.name) for m in MSSQL]
     for m in MSSQL:
         raw = (MIGRATIONS_DIR / "mssql" / f"{m.name}.sql").read_bytes()

@@ -19,6 +19,8 @@ pub struct Analytics {
     pub time_bins: Vec<TimeBinRow>,
     pub metadata: VisibilityMeta,
     pub summary: Summary,
+    /// The default Visibility Map request's histogram and calendar (flows.md §3, docs/decisions.md).
+    pub default_view: crate::flows::visibility::DefaultView,
 }
 
 pub fn compute(b: &BlockSet) -> Analytics {
@@ -35,6 +37,7 @@ pub fn compute(b: &BlockSet) -> Analytics {
         time_bins,
         metadata,
         summary: summarize(b, &all),
+        default_view: crate::flows::visibility::default_view(b),
     }
 }
 

@@ -115,22 +115,31 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
         }
         // Four running sums per quantity (in a fixed order, so results do not vary), which the compiler keeps in
         // vector registers; a single running sum would be one long dependency chain.
+        // The weights are used, then advanced to the next grid point, in the same pass.
         let (mut sw4, mut swy4, mut cnt4, mut near4) = ([0.0f64; 4], [0.0f64; 4], [0i64; 4], [false; 4]);
-        let (wc, yc) = (w.chunks_exact(4), yf.chunks_exact(4));
-        let (w_rest, y_rest) = (wc.remainder(), yc.remainder());
-        for (wq, yq) in wc.zip(yc) {
+        let mut wc = w.chunks_exact_mut(4);
+        let mut gc = g.chunks_exact_mut(4);
+        let yc = yf.chunks_exact(4);
+        let y_rest = yc.remainder();
+        for ((wq, gq), yq) in (&mut wc).zip(&mut gc).zip(yc) {
             for k in 0..4 {
-                sw4[k] += wq[k];
-                swy4[k] += wq[k] * yq[k];
-                cnt4[k] += (wq[k] > THRESHOLD) as i64;
-                near4[k] |= (wq[k] - THRESHOLD).abs() < 1e-9;
+                let wj = wq[k];
+                sw4[k] += wj;
+                swy4[k] += wj * yq[k];
+                cnt4[k] += (wj > THRESHOLD) as i64;
+                near4[k] |= (wj - THRESHOLD).abs() < 1e-9;
+                wq[k] = wj * (gq[k] * shrink_w);
+                gq[k] *= shrink_g;
             }
         }
-        for (k, (&wj, &yj)) in w_rest.iter().zip(y_rest).enumerate() {
-            sw4[k] += wj;
-            swy4[k] += wj * yj;
-            cnt4[k] += (wj > THRESHOLD) as i64;
-            near4[k] |= (wj - THRESHOLD).abs() < 1e-9;
+        let (w_rest, g_rest) = (wc.into_remainder(), gc.into_remainder());
+        for (k, ((wj, gj), &yj)) in w_rest.iter_mut().zip(g_rest.iter_mut()).zip(y_rest).enumerate() {
+            sw4[k] += *wj;
+            swy4[k] += *wj * yj;
+            cnt4[k] += (*wj > THRESHOLD) as i64;
+            near4[k] |= (*wj - THRESHOLD).abs() < 1e-9;
+            *wj *= *gj * shrink_w;
+            *gj *= shrink_g;
         }
         let sw = (sw4[0] + sw4[1]) + (sw4[2] + sw4[3]);
         let swy = (swy4[0] + swy4[1]) + (swy4[2] + swy4[3]);
@@ -142,10 +151,6 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
         gx.push(xi);
         rate.push(if sw == 0.0 { f64::NAN } else { swy / sw });
         neff.push(cnt);
-        for j in 0..n {
-            w[j] *= g[j] * shrink_w;
-            g[j] *= shrink_g;
-        }
     }
     (gx, rate, neff)
 }

@@ -12,7 +12,7 @@
 //! * Calendar days count and sum only the part of each day inside [start, end); `dark_hours` likewise.
 //!   A range spanning more than 100,000 days is rejected like too many bins.
 //! * `priority_min` > `priority_max` (or NaN) is a ValueError. `unknown_block_ids` counts distinct unknown ids.
-//! * `selected_with_visibility`: selected blocks having at least one merged interval (anywhere in time).
+//! * `selected_with_visibility`: selected blocks having at least one visibility period (anywhere in time).
 //! * `max_count` = max histogram count (0 for no bins), `mean_count` = mean (null for no bins).
 //! * Stored 900-s rows are used only when they match the computed grid (same length and first bin start);
 //!   otherwise the histogram is computed, so the payload never depends on the path.
@@ -59,6 +59,72 @@ impl Default for VisibilityParams {
     }
 }
 
+impl VisibilityParams {
+    /// The request every Visibility Map page opens with: 50 bins over the schedule range, no filters. The ETL
+    /// stores its histogram and calendar (`DefaultView`), so the ETL path serves it without the intervals.
+    pub fn is_default_view(&self) -> bool {
+        self.binning == Binning::Count(DEFAULT_VIEW_BINS)
+            && self.start_unix.is_none()
+            && self.end_unix.is_none()
+            && self.priority_min.is_none()
+            && self.priority_max.is_none()
+            && self.block_ids.is_none()
+    }
+}
+
+/// Bins of the default request (flows.md §3 default `n_bins`).
+pub const DEFAULT_VIEW_BINS: i64 = 50;
+
+/// One UTC day of the stored default calendar (`schedule_visibility_days`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    /// Days since 1970-01-01.
+    pub day_index: i64,
+    pub visible_blocks: i64,
+    /// Block-seconds of visibility inside the day (the flow divides by 3600, as for a computed calendar).
+    pub visible_block_seconds: f64,
+}
+
+/// The default request's histogram and calendar, computed by the ETL from the same tally the flow runs (so
+/// stored == computed bit for bit), with the schedule range they were computed over.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DefaultView {
+    /// The schedule range t0, t1 (None: no block has visibility; then both tables are empty).
+    pub range: Option<(i64, i64)>,
+    pub bins: Vec<TimeBinRow>,
+    pub days: Vec<DayRow>,
+}
+
+/// What the ETL stores for the default request.
+pub fn default_view(b: &BlockSet) -> DefaultView {
+    let Some((start, end)) = schedule_range(b) else { return DefaultView::default() };
+    let (w, _) = resolve_bins(Binning::Count(DEFAULT_VIEW_BINS), start, end).expect("t0 < t1 for a schedule with visibility");
+    let grid = Grid::new(start, end, w);
+    let (d0, d1) = (start.div_euclid(86_400), (end - 1).div_euclid(86_400));
+    let days = Days::new(d0, d1);
+    let all: Vec<usize> = (0..b.len()).collect();
+    let bins = PriorityBins::from_priorities(&b.priority).bins_of(&b.priority);
+    let (counts, day_counts, seconds) = tally_selected(b, &all, &bins, Some(&grid), &days, (start as f64, end as f64));
+    let c = counts.expect("histogram requested");
+    DefaultView {
+        range: Some((start, end)),
+        bins: (0..grid.n)
+            .map(|k| TimeBinRow {
+                bin_index: k as i64,
+                bin_start_unix: grid.bin_start(k),
+                bin_end_unix: grid.bin_end(k),
+                total_visible_count: c.total[k],
+                priority_q_count: [c.q[0][k], c.q[1][k], c.q[2][k], c.q[3][k]],
+                scheduled_visible_count: c.sched[k],
+                unscheduled_visible_count: c.unsched[k],
+            })
+            .collect(),
+        days: (0..days.grid.n)
+            .map(|k| DayRow { day_index: d0 + k as i64, visible_blocks: day_counts[k], visible_block_seconds: seconds[k] })
+            .collect(),
+    }
+}
+
 /// Bin width and bin count for a range, validated.
 fn resolve_bins(binning: Binning, start: i64, end: i64) -> Result<(i64, usize), CoreError> {
     if start >= end {
@@ -83,6 +149,7 @@ pub fn visibility_map(
     b: &BlockSet,
     p: &VisibilityParams,
     stored_bins: Option<&[TimeBinRow]>,
+    stored_default: Option<&DefaultView>,
 ) -> Result<Val, CoreError> {
     match p.binning {
         Binning::Count(n) if !(1..=MAX_BINS).contains(&n) => {
@@ -105,7 +172,12 @@ pub fn visibility_map(
     }
 
     let n_blocks = b.len();
-    let sched_range = schedule_range(b);
+    // The stored default view (ETL path; the intervals were then not read) carries the schedule range.
+    let stored_default = stored_default.filter(|_| p.is_default_view());
+    let sched_range = match stored_default {
+        Some(dv) => dv.range,
+        None => schedule_range(b),
+    };
     let start = p.start_unix.or(sched_range.map(|r| r.0));
     let end = p.end_unix.or(sched_range.map(|r| r.1));
     let resolved = match (start, end) {
@@ -185,10 +257,18 @@ pub fn visibility_map(
                 )));
             }
             let days = Days::new(d0, d1);
-            let hist_grid = if use_stored { None } else { Some(&grid) };
-            let (hist_counts, day_totals, hours) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
-            if use_stored {
-                for r in stored_bins.unwrap() {
+            let (day_totals, hours) = if let Some(dv) = stored_default {
+                let fits = dv.bins.len() == n
+                    && dv.bins.first().map_or(true, |r| r.bin_start_unix == start)
+                    && dv.days.len() == ndays
+                    && dv.days.first().map_or(true, |r| r.day_index == d0);
+                if !fits {
+                    return Err(CoreError::db(format!(
+                        "schedule {}: the stored default visibility rows do not match its range (run `tsi etl backfill --force`)",
+                        facts.schedule_id
+                    )));
+                }
+                for r in &dv.bins {
                     h_start.push(r.bin_start_unix);
                     h_end.push(r.bin_end_unix);
                     h_count.push(r.total_visible_count);
@@ -198,15 +278,34 @@ pub fn visibility_map(
                     h_s.push(r.scheduled_visible_count);
                     h_u.push(r.unscheduled_visible_count);
                 }
+                let totals = dv.days.iter().map(|r| r.visible_blocks).collect();
+                let secs = dv.days.iter().map(|r| r.visible_block_seconds).collect();
+                (totals, seconds_to_hours(secs))
             } else {
-                let c = hist_counts.expect("histogram computed when stored rows are not used");
-                h_start = (0..n).map(|k| grid.bin_start(k)).collect();
-                h_end = (0..n).map(|k| grid.bin_end(k)).collect();
-                h_count = c.total;
-                h_q = c.q;
-                h_s = c.sched;
-                h_u = c.unsched;
-            }
+                let hist_grid = if use_stored { None } else { Some(&grid) };
+                let (hist_counts, day_totals, seconds) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
+                if use_stored {
+                    for r in stored_bins.unwrap() {
+                        h_start.push(r.bin_start_unix);
+                        h_end.push(r.bin_end_unix);
+                        h_count.push(r.total_visible_count);
+                        for q in 0..4 {
+                            h_q[q].push(r.priority_q_count[q]);
+                        }
+                        h_s.push(r.scheduled_visible_count);
+                        h_u.push(r.unscheduled_visible_count);
+                    }
+                } else {
+                    let c = hist_counts.expect("histogram computed when stored rows are not used");
+                    h_start = (0..n).map(|k| grid.bin_start(k)).collect();
+                    h_end = (0..n).map(|k| grid.bin_end(k)).collect();
+                    h_count = c.total;
+                    h_q = c.q;
+                    h_s = c.sched;
+                    h_u = c.unsched;
+                }
+                (day_totals, seconds_to_hours(seconds))
+            };
 
             let mut dark = facts.dark_periods.clone();
             let mut dark_h = vec![0.0; ndays + 1]; // + the spare slot of `add_seconds`
@@ -285,7 +384,7 @@ pub fn visibility_map(
     let summary = dict()
         .put("total_blocks", n_blocks)
         .put("selected_blocks", sel_idx.len())
-        .put("selected_with_visibility", sel_idx.iter().filter(|&&i| !b.merged(i).is_empty()).count())
+        .put("selected_with_visibility", sel_idx.iter().filter(|&&i| b.vis_period_count[i] > 0).count())
         .put("unknown_block_ids", unknown)
         .put("max_count", max_count)
         .put("mean_count", mean_count)
@@ -435,7 +534,7 @@ fn tally(b: &BlockSet, blocks: &[usize], prio_bins: &[u8], hist: Option<&Grid>, 
 /// Below this many merged intervals one thread is faster than two (spawning costs more than it saves).
 const PARALLEL_MIN_INTERVALS: usize = 20_000;
 
-/// Histogram counts (None when `hist` is None), distinct blocks per day and block-hours per day of the
+/// Histogram counts (None when `hist` is None), distinct blocks per day and block-seconds per day of the
 /// selected blocks. Large selections are split in two halves of about equal interval counts, tallied on two
 /// threads (flows run with the GIL released) and combined in a fixed order, so the result depends on the data
 /// only, not on timing.
@@ -474,7 +573,7 @@ fn tally_selected(
         t1
     };
     let hist = t.hist.take().map(DiffCounts::into_counts);
-    (hist, prefix_sums(t.days), seconds_to_hours(t.seconds))
+    (hist, prefix_sums(t.days), t.seconds)
 }
 
 #[cfg(test)]
@@ -525,7 +624,7 @@ mod tests {
                         p.priority_min = Some(3.0);
                         p.block_ids = Some((1..20).map(|k| format!("B{k}")).chain(["nope".to_string()]).collect());
                     }
-                    let v = visibility_map(&facts(vec![]), &b, &p, None).unwrap();
+                    let v = visibility_map(&facts(vec![]), &b, &p, None, None).unwrap();
                     let start = s.unwrap_or(t0);
                     let end = e.unwrap_or(t1);
                     let (w, n) = resolve_bins(binning, start, end).unwrap();
@@ -584,7 +683,7 @@ mod tests {
             let mut p = params(binning);
             p.start_unix = s;
             p.end_unix = e;
-            let v = visibility_map(&facts(vec![]), &b, &p, None).unwrap();
+            let v = visibility_map(&facts(vec![]), &b, &p, None, None).unwrap();
             let (start, end) = (s.unwrap_or(t0), e.unwrap_or(t1));
             let (w, _) = resolve_bins(binning, start, end).unwrap();
             let clip = (start as f64, end as f64);
@@ -611,8 +710,8 @@ mod tests {
         let b = random_blocks(9, 40, 1_750_000_000.0, 50_000);
         let (_, rows) = visibility_time_bins(&b);
         let p = params(Binning::Seconds(900));
-        let a = visibility_map(&facts(vec![]), &b, &p, None).unwrap();
-        let c = visibility_map(&facts(vec![]), &b, &p, Some(&rows)).unwrap();
+        let a = visibility_map(&facts(vec![]), &b, &p, None, None).unwrap();
+        let c = visibility_map(&facts(vec![]), &b, &p, Some(&rows), None).unwrap();
         assert_eq!(a, c);
         // Stored rows are ignored when a filter is set (tampered rows would show otherwise).
         let mut bad = rows.clone();
@@ -620,10 +719,52 @@ mod tests {
         let mut pf = p.clone();
         pf.priority_min = Some(-1.0);
         assert_eq!(
-            visibility_map(&facts(vec![]), &b, &pf, Some(&bad)).unwrap().get("histogram"),
+            visibility_map(&facts(vec![]), &b, &pf, Some(&bad), None).unwrap().get("histogram"),
             a.get("histogram")
         );
-        assert_ne!(visibility_map(&facts(vec![]), &b, &p, Some(&bad)).unwrap(), a);
+        assert_ne!(visibility_map(&facts(vec![]), &b, &p, Some(&bad), None).unwrap(), a);
+    }
+
+    #[test]
+    fn stored_default_view_identical_to_computed() {
+        let dark = vec![Period::new(mjd(1_750_000_000.0), mjd(1_750_030_000.0))];
+        for (seed, n) in [(9u64, 40usize), (10, 25_000)] {
+            let b = random_blocks(seed, n, 1_750_000_000.0, 3 * 86_400);
+            let dv = default_view(&b);
+            let p = VisibilityParams::default();
+            assert!(p.is_default_view());
+            let computed = visibility_map(&facts(dark.clone()), &b, &p, None, None).unwrap();
+            // The ETL path serves the default request without the intervals: only the block rows.
+            let mut rows_only = BlockSet::new();
+            for i in 0..b.len() {
+                rows_only.push_merged(b.row(i), &[], b.vis_period_count[i], b.total_vis_hours[i]);
+            }
+            let stored = visibility_map(&facts(dark.clone()), &rows_only, &p, None, Some(&dv)).unwrap();
+            assert_eq!(stored, computed, "seed {seed}");
+            // Any other request ignores the stored view.
+            let mut other = p.clone();
+            other.binning = Binning::Count(49);
+            assert!(!other.is_default_view());
+            assert_eq!(
+                visibility_map(&facts(vec![]), &b, &other, None, Some(&dv)).unwrap(),
+                visibility_map(&facts(vec![]), &b, &other, None, None).unwrap()
+            );
+        }
+        // No visibility at all: empty stored view, same payload.
+        let mut b = BlockSet::new();
+        b.push_raw(row(1, 1.0), vec![]);
+        let dv = default_view(&b);
+        assert_eq!(dv, DefaultView::default());
+        let p = VisibilityParams::default();
+        assert_eq!(
+            visibility_map(&facts(vec![]), &b, &p, None, Some(&dv)).unwrap(),
+            visibility_map(&facts(vec![]), &b, &p, None, None).unwrap()
+        );
+        // Rows that do not fit the range are an error, never a wrong picture.
+        let b = random_blocks(3, 30, 1_750_000_000.0, 86_400);
+        let mut bad = default_view(&b);
+        bad.days.pop();
+        assert!(matches!(visibility_map(&facts(vec![]), &b, &p, None, Some(&bad)), Err(CoreError::Database { .. })));
     }
 
     #[test]
@@ -633,7 +774,7 @@ mod tests {
         b.push_raw(row(1, 1.0), vec![Period::new(mjd(day as f64 + 79_200.0), mjd(day as f64 + 90_000.0))]); // 22:00 → +1d 01:00
         b.push_raw(row(2, 2.0), vec![Period::new(mjd(day as f64 + 3600.0), mjd(day as f64 + 7200.0))]);
         let dark = vec![Period::new(mjd(day as f64 + 72_000.0), mjd(day as f64 + 100_800.0))]; // 20:00 → +1d 04:00
-        let v = visibility_map(&facts(dark), &b, &params(Binning::Seconds(3600)), None).unwrap();
+        let v = visibility_map(&facts(dark), &b, &params(Binning::Seconds(3600)), None, None).unwrap();
         let cal = v.get("calendar").unwrap();
         assert_eq!(cal.get("date"), Some(&Val::ColStr(vec!["2024-10-04".into(), "2024-10-05".into()])));
         assert_eq!(cal.get("month"), Some(&Val::ColStr(vec!["2024-10".into(), "2024-10".into()])));
@@ -656,7 +797,7 @@ mod tests {
     fn parameter_errors() {
         let b = random_blocks(3, 5, 1_800_000_000.0, 1000);
         let f = facts(vec![]);
-        let err = |p: VisibilityParams| match visibility_map(&f, &b, &p, None) {
+        let err = |p: VisibilityParams| match visibility_map(&f, &b, &p, None, None) {
             Err(CoreError::Value { message }) => message,
             other => panic!("{other:?}"),
         };
@@ -673,13 +814,13 @@ mod tests {
         p.priority_min = Some(5.0);
         p.priority_max = Some(1.0);
         assert!(err(p).contains("priority_min"));
-        assert!(visibility_map(&f, &b, &params(Binning::Count(100_000)), None).is_ok());
+        assert!(visibility_map(&f, &b, &params(Binning::Count(100_000)), None, None).is_ok());
     }
 
     #[test]
     fn empty_and_no_visibility() {
         let f = facts(vec![Period::new(60000.0, 60000.3)]);
-        let v = visibility_map(&f, &BlockSet::new(), &params(Binning::Count(50)), None).unwrap();
+        let v = visibility_map(&f, &BlockSet::new(), &params(Binning::Count(50)), None, None).unwrap();
         let r = v.get("range").unwrap();
         assert_eq!(r.get("schedule_start_unix"), Some(&Val::Null));
         assert_eq!(r.get("n_bins"), Some(&Val::Int(0)));
@@ -692,7 +833,7 @@ mod tests {
         let mut p = params(Binning::Seconds(600));
         p.start_unix = Some(0);
         p.end_unix = Some(6000);
-        let v = visibility_map(&f, &b, &p, None).unwrap();
+        let v = visibility_map(&f, &b, &p, None, None).unwrap();
         assert_eq!(v.get("range").unwrap().get("bin_seconds"), Some(&Val::Int(600)));
         assert_eq!(col_i(&v, "histogram", "count").len(), 0);
         assert_eq!(v.get("blocks").unwrap().get("selected"), Some(&Val::ColBool(vec![true])));
@@ -700,7 +841,7 @@ mod tests {
         let b = random_blocks(4, 10, 1_800_000_000.0, 5000);
         let mut p = params(Binning::Count(20));
         p.block_ids = Some(vec!["zzz".into()]);
-        let v = visibility_map(&f, &b, &p, None).unwrap();
+        let v = visibility_map(&f, &b, &p, None, None).unwrap();
         assert!(col_i(&v, "histogram", "count").iter().all(|&c| c == 0));
         assert_eq!(v.get("summary").unwrap().get("selected_blocks"), Some(&Val::Int(0)));
     }

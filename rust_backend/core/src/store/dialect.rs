@@ -32,17 +32,21 @@ pub enum Table {
     VisibilityBins,
     HeatmapBins,
     VisibilityTimeBins,
+    VisibilityDefaultBins,
+    VisibilityDays,
     VisibilityMetadata,
     SummaryAnalytics,
 }
 
 /// Analytics tables, in ETL write order (the summary row last: it marks completion).
-pub const ANALYTICS_TABLES: [Table; 7] = [
+pub const ANALYTICS_TABLES: [Table; 9] = [
     Table::BlocksAnalytics,
     Table::PriorityRates,
     Table::VisibilityBins,
     Table::HeatmapBins,
     Table::VisibilityTimeBins,
+    Table::VisibilityDefaultBins,
+    Table::VisibilityDays,
     Table::VisibilityMetadata,
     Table::SummaryAnalytics,
 ];
@@ -63,6 +67,8 @@ impl Table {
             Table::VisibilityBins => "schedule_visibility_bins",
             Table::HeatmapBins => "schedule_heatmap_bins",
             Table::VisibilityTimeBins => "schedule_visibility_time_bins",
+            Table::VisibilityDefaultBins => "schedule_visibility_default_bins",
+            Table::VisibilityDays => "schedule_visibility_days",
             Table::VisibilityMetadata => "schedule_visibility_metadata",
             Table::SummaryAnalytics => "schedule_summary_analytics",
         }
@@ -72,7 +78,7 @@ impl Table {
         ANALYTICS_TABLES.contains(&self)
     }
 
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 16] = [
         Table::Schedules,
         Table::Targets,
         Table::AltitudeConstraints,
@@ -85,6 +91,8 @@ impl Table {
         Table::VisibilityBins,
         Table::HeatmapBins,
         Table::VisibilityTimeBins,
+        Table::VisibilityDefaultBins,
+        Table::VisibilityDays,
         Table::VisibilityMetadata,
         Table::SummaryAnalytics,
     ];
@@ -227,7 +235,7 @@ pub const TIME_BINS_COLS: [&str; 11] = [
     "unscheduled_visible_count",
 ];
 
-pub const METADATA_COLS: [&str; 13] = [
+pub const METADATA_COLS: [&str; 14] = [
     "schedule_id",
     "time_range_start_unix",
     "time_range_end_unix",
@@ -241,7 +249,11 @@ pub const METADATA_COLS: [&str; 13] = [
     "mean_visible_per_bin",
     "etl_duration_ms",
     "merged_interval_count",
+    "default_view_bins",
 ];
+
+/// `schedule_visibility_default_bins` has the columns of `schedule_visibility_time_bins`.
+pub const DAYS_COLS: [&str; 4] = ["schedule_id", "day_index", "visible_blocks", "visible_block_seconds"];
 
 pub const SCHEDULE_COLS: [&str; 9] = [
     "schedule_name",
@@ -715,6 +727,32 @@ impl Dialect {
         )
     }
 
+    /// The stored default-view histogram (same columns as the 900-s bins).
+    pub fn default_bins(self) -> String {
+        format!(
+            "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
+                    priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
+             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
+            self.table(Table::VisibilityDefaultBins)
+        )
+    }
+
+    pub fn visibility_days(self) -> String {
+        format!(
+            "SELECT day_index, visible_blocks, {} FROM {} WHERE schedule_id = ? ORDER BY day_index",
+            self.fcols(&["visible_block_seconds"]),
+            self.table(Table::VisibilityDays)
+        )
+    }
+
+    /// The schedule range and the number of stored default-view bins (NULL: not stored, ETL before 0005).
+    pub fn default_view_meta(self) -> String {
+        format!(
+            "SELECT time_range_start_unix, time_range_end_unix, default_view_bins FROM {} WHERE schedule_id = ?",
+            self.table(Table::VisibilityMetadata)
+        )
+    }
+
     pub fn summary(self) -> String {
         // Counts (columns 0-3 and the last) are integers, every other summary column a float.
         let cols: Vec<String> = SUMMARY_COLS
@@ -803,6 +841,9 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.visibility_bins());
     v.push(d.heatmap());
     v.push(d.time_bins());
+    v.push(d.default_bins());
+    v.push(d.visibility_days());
+    v.push(d.default_view_meta());
     v.push(d.summary());
     for (t, cols) in [
         (Table::BlocksAnalytics, &BLOCKS_ANALYTICS_COLS[..]),
@@ -810,6 +851,8 @@ pub fn statements(d: Dialect) -> Vec<String> {
         (Table::VisibilityBins, &VISIBILITY_BINS_COLS[..]),
         (Table::HeatmapBins, &HEATMAP_COLS[..]),
         (Table::VisibilityTimeBins, &TIME_BINS_COLS[..]),
+        (Table::VisibilityDefaultBins, &TIME_BINS_COLS[..]),
+        (Table::VisibilityDays, &DAYS_COLS[..]),
         (Table::VisibilityMetadata, &METADATA_COLS[..]),
     ] {
         for n in sizes(cols.len()) {

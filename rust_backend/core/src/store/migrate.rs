@@ -17,6 +17,7 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "0002_analytics", sql: include_str!("../../../../tsi/db/migrations/sqlite/0002_analytics.sql") },
     Migration { version: 3, name: "0003_added_columns", sql: include_str!("../../../../tsi/db/migrations/sqlite/0003_added_columns.sql") },
     Migration { version: 4, name: "0004_interval_count", sql: include_str!("../../../../tsi/db/migrations/sqlite/0004_interval_count.sql") },
+    Migration { version: 5, name: "0005_default_visibility_view", sql: include_str!("../../../../tsi/db/migrations/sqlite/0005_default_visibility_view.sql") },
 ];
 
 pub const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
@@ -90,7 +91,7 @@ mod tests {
     #[test]
     fn upgrade_is_idempotent_and_recorded() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4]);
+        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5]);
         assert!(upgrade(&mut c).unwrap().is_empty());
         assert!(pending(&c).unwrap().is_empty());
         // Columns of 0003 exist.

@@ -325,8 +325,10 @@ impl Store {
             if state != AnalyticsState::Fresh {
                 return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
             }
-            let blocks = ops::load_etl_blocks(t, d, id, intervals)?;
             let agg = ops::load_aggregates(t, d, id, aggregates)?;
+            // A stored default view replaces the intervals (the largest column by far).
+            let intervals = intervals && agg.default_view.is_none();
+            let blocks = ops::load_etl_blocks(t, d, id, intervals)?;
             Ok((facts, blocks, agg))
         })
     }

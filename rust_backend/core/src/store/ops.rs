@@ -17,6 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::etl::{self, Analytics};
 use crate::flows::aggregates::{HeatCell, PriorityRateRow, RateBinRow, TimeBinRow};
 use crate::flows::insights::Summary;
+use crate::flows::visibility::{DayRow, DefaultView};
 use crate::model::ParsedSchedule;
 use crate::ETL_VERSION;
 
@@ -29,6 +30,8 @@ pub struct Aggregates {
     pub rates: bool,
     /// `schedule_visibility_time_bins`
     pub time_bins: bool,
+    /// `schedule_visibility_default_bins`, `schedule_visibility_days` and the range from the metadata row
+    pub default_view: bool,
 }
 
 /// Pre-computed analytics the ETL path may read besides the block rows.
@@ -39,6 +42,8 @@ pub struct StoredAggregates {
     pub visibility_bins: Vec<RateBinRow>,
     pub heatmap: Vec<HeatCell>,
     pub time_bins: Vec<TimeBinRow>,
+    /// None when not asked for, or not stored (analytics written before migration 0005).
+    pub default_view: Option<DefaultView>,
 }
 
 const NAME: ColType = ColType::Text(256);
@@ -622,20 +627,44 @@ pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggrega
             })
         })?;
     }
+    if want.default_view {
+        agg.default_view = load_default_view(t, d, id)?;
+    }
     if want.time_bins {
-        agg.time_bins = query_vec(t, &d.time_bins(), &p, &[I; 10], |r| {
-            Ok(TimeBinRow {
-                bin_index: req_i64(r, 0)?,
-                bin_start_unix: req_i64(r, 1)?,
-                bin_end_unix: req_i64(r, 2)?,
-                total_visible_count: req_i64(r, 3)?,
-                priority_q_count: [req_i64(r, 4)?, req_i64(r, 5)?, req_i64(r, 6)?, req_i64(r, 7)?],
-                scheduled_visible_count: req_i64(r, 8)?,
-                unscheduled_visible_count: req_i64(r, 9)?,
-            })
-        })?;
+        agg.time_bins = query_vec(t, &d.time_bins(), &p, &[I; 10], time_bin_row)?;
     }
     Ok(agg)
+}
+
+fn time_bin_row(r: &dyn RowView) -> Result<TimeBinRow> {
+    Ok(TimeBinRow {
+        bin_index: req_i64(r, 0)?,
+        bin_start_unix: req_i64(r, 1)?,
+        bin_end_unix: req_i64(r, 2)?,
+        total_visible_count: req_i64(r, 3)?,
+        priority_q_count: [req_i64(r, 4)?, req_i64(r, 5)?, req_i64(r, 6)?, req_i64(r, 7)?],
+        scheduled_visible_count: req_i64(r, 8)?,
+        unscheduled_visible_count: req_i64(r, 9)?,
+    })
+}
+
+/// The stored default view; None when the ETL that wrote the schedule's analytics did not store one.
+fn load_default_view(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<Option<DefaultView>> {
+    let meta = query_opt(t, &d.default_view_meta(), &[id.into()], &[I, I, I], |r| {
+        Ok((req_i64(r, 0)?, req_i64(r, 1)?, r.i64(2)?))
+    })?;
+    let Some((t0, t1, Some(n_bins))) = meta else { return Ok(None) };
+    let p = [Value::from(id)];
+    let bins = query_vec(t, &d.default_bins(), &p, &[I; 10], time_bin_row)?;
+    let days = query_vec(t, &d.visibility_days(), &p, &[I, I, F], |r| {
+        Ok(DayRow { day_index: req_i64(r, 0)?, visible_blocks: req_i64(r, 1)?, visible_block_seconds: req_f64(r, 2)? })
+    })?;
+    if bins.len() as i64 != n_bins {
+        return Err(CoreError::db(format!("schedule {id}: {} stored default-view bins, the metadata says {n_bins}", bins.len())));
+    }
+    // Both range ends are 0 when no block has visibility (data-model.md §3).
+    let range = if n_bins == 0 && t0 == 0 && t1 == 0 { None } else { Some((t0, t1)) };
+    Ok(Some(DefaultView { range, bins, days }))
 }
 
 fn load_summary(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<Option<Summary>> {
@@ -770,21 +799,28 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             c.scheduling_rate.into(),
         ]);
     })?;
-    bulk_insert(t, d, Table::VisibilityTimeBins, &dialect::TIME_BINS_COLS, a.time_bins.len(), &mut |i, buf| {
-        let r = &a.time_bins[i];
-        buf.extend([
-            Value::from(id),
-            r.bin_index.into(),
-            r.bin_start_unix.into(),
-            r.bin_end_unix.into(),
-            r.total_visible_count.into(),
-            r.priority_q_count[0].into(),
-            r.priority_q_count[1].into(),
-            r.priority_q_count[2].into(),
-            r.priority_q_count[3].into(),
-            r.scheduled_visible_count.into(),
-            r.unscheduled_visible_count.into(),
-        ]);
+    for (table, rows) in [(Table::VisibilityTimeBins, &a.time_bins), (Table::VisibilityDefaultBins, &a.default_view.bins)] {
+        bulk_insert(t, d, table, &dialect::TIME_BINS_COLS, rows.len(), &mut |i, buf| {
+            let r = &rows[i];
+            buf.extend([
+                Value::from(id),
+                r.bin_index.into(),
+                r.bin_start_unix.into(),
+                r.bin_end_unix.into(),
+                r.total_visible_count.into(),
+                r.priority_q_count[0].into(),
+                r.priority_q_count[1].into(),
+                r.priority_q_count[2].into(),
+                r.priority_q_count[3].into(),
+                r.scheduled_visible_count.into(),
+                r.unscheduled_visible_count.into(),
+            ]);
+        })?;
+    }
+    let days = &a.default_view.days;
+    bulk_insert(t, d, Table::VisibilityDays, &dialect::DAYS_COLS, days.len(), &mut |i, buf| {
+        let r = &days[i];
+        buf.extend([Value::from(id), r.day_index.into(), r.visible_blocks.into(), r.visible_block_seconds.into()]);
     })?;
     let m = &a.metadata;
     let ms = t0.elapsed().as_millis() as i64;
@@ -803,6 +839,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             m.mean_visible_per_bin.into(),
             ms.into(),
             (b.vis.len() as i64).into(),
+            (a.default_view.bins.len() as i64).into(),
         ]);
     })?;
     let checksum = query_opt(t, &d.checksum_of(), &[id.into()], &[CHECKSUM], |r| req_text(r, 0))?

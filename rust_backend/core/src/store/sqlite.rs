@@ -38,13 +38,25 @@ pub fn db_error(e: rusqlite::Error) -> CoreError {
 struct SqliteRow<'r, 's>(&'r Row<'s>);
 
 impl RowView for SqliteRow<'_, '_> {
+    // Numbers through `get_ref` and a match: `Row::get` adds a conversion layer per value that costs more than
+    // the value itself on the loaders' hot path. Same rules as rusqlite's FromSql: an f64 column accepts
+    // INTEGER storage, an i64 column does not accept REAL.
     #[inline]
     fn i64(&self, k: usize) -> Result<Option<i64>> {
-        self.0.get::<_, Option<i64>>(k).map_err(db_error)
+        match self.0.get_ref(k).map_err(db_error)? {
+            ValueRef::Integer(v) => Ok(Some(v)),
+            ValueRef::Null => Ok(None),
+            other => Err(CoreError::db(format!("result column {k}: expected an integer, got {}", other.data_type()))),
+        }
     }
     #[inline]
     fn f64(&self, k: usize) -> Result<Option<f64>> {
-        self.0.get::<_, Option<f64>>(k).map_err(db_error)
+        match self.0.get_ref(k).map_err(db_error)? {
+            ValueRef::Real(v) => Ok(Some(v)),
+            ValueRef::Integer(v) => Ok(Some(v as f64)),
+            ValueRef::Null => Ok(None),
+            other => Err(CoreError::db(format!("result column {k}: expected a number, got {}", other.data_type()))),
+        }
     }
     #[inline]
     fn text(&self, k: usize) -> Result<Option<Cow<'_, str>>> {
