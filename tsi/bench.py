@@ -46,25 +46,6 @@ BUDGETS = {
     "peer_ratio": 0.1,      # ours ≤ 0.1 × the pandas notebook
 }
 
-BASE_COLUMNS = ["scheduling_block_id", "original_block_id", "target_ra_deg", "target_dec_deg", "priority",
-                "requested_duration_sec", "min_observation_sec", "min_altitude_deg", "max_altitude_deg",
-                "min_azimuth_deg", "max_azimuth_deg", "fixed_time_start_mjd", "fixed_time_stop_mjd",
-                "scheduled_start_mjd", "scheduled_stop_mjd", "visibility_period_count", "total_visibility_hours"]
-BLOCKS_TABLE = "analytics_schedule_blocks_analytics"
-TIME_BIN_COLUMNS = ["bin_index", "bin_start_unix", "bin_end_unix", "total_visible_count", "priority_q1_count",
-                    "priority_q2_count", "priority_q3_count", "priority_q4_count", "scheduled_visible_count",
-                    "unscheduled_visible_count"]
-# What the ETL path reads per flow for the benchmarked (default) request: (table, columns) pairs. The block rows
-# always; the interval blob for validation; the stored default view for the visibility map (its default
-# request does not read the intervals, docs/decisions.md).
-SCAN = {f: [(BLOCKS_TABLE, BASE_COLUMNS)] for f in FLOWS}
-SCAN["validation"] = [(BLOCKS_TABLE, BASE_COLUMNS + ["visibility_intervals"])]
-SCAN["visibility_map"] = [
-    (BLOCKS_TABLE, BASE_COLUMNS),
-    ("analytics_schedule_visibility_default_bins", TIME_BIN_COLUMNS),
-    ("analytics_schedule_visibility_days", ["day_index", "visible_blocks", "visible_block_seconds"]),
-]
-
 
 def _trends_without_model(sid, source=None, use_cache=True, **kw):
     """The trends flow; cold calls skip the scikit-learn fit, which is measured on its own (architecture.md §8)."""
@@ -273,7 +254,9 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
             fn(schedule_id, **p)
             hit, _ = _time(lambda: fn(schedule_id, **p), max(repeat, 50))
             row["cached"] = hit.as_dict()
-            scan, _ = _time(lambda: [_core.raw_scan(schedule_id, table, cols) for table, cols in SCAN[flow]], repeat)
+            # "The same columns": what the ETL path reads for this request, as the core declares it.
+            reads = _core.etl_read_columns(flow)
+            scan, _ = _time(lambda: [_core.raw_scan(schedule_id, table, cols) for table, cols in reads], repeat)
             if flow == "compare":  # reads the blocks of both schedules
                 scan.samples_ms = [2 * s for s in scan.samples_ms]
             row["raw_scan"] = scan.as_dict()

@@ -5,6 +5,7 @@ use crate::error::{CoreError, Result};
 use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
+use crate::store::dialect::{self, Table};
 use crate::store::{Aggregates, Store, StoredAggregates};
 use crate::store::IngestResult;
 
@@ -150,6 +151,35 @@ fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: bool,
             Ok((f, b, Some(a)))
         }
     }
+}
+
+/// What the ETL path reads for a request, as (table, columns) — the benchmark's raw-scan reference ("a raw scan
+/// of the same columns"). Assumes analytics written by this version (the default visibility view is stored).
+/// Compare reads these columns for each of its two schedules.
+pub fn etl_reads(params: &FlowParams) -> Vec<(Table, Vec<&'static str>)> {
+    let skip_id = |cols: &[&'static str]| cols.iter().copied().filter(|c| *c != "schedule_id").collect::<Vec<_>>();
+    let agg = params.aggregates();
+    let mut blocks: Vec<&'static str> = dialect::ETL_BLOCK_COLS.to_vec();
+    if params.needs_intervals() && !agg.default_view {
+        blocks.push("visibility_intervals");
+    }
+    let mut out = vec![(Table::BlocksAnalytics, blocks)];
+    if agg.summary {
+        out.push((Table::SummaryAnalytics, dialect::SUMMARY_COLS.to_vec()));
+    }
+    if agg.rates {
+        out.push((Table::PriorityRates, skip_id(&dialect::PRIORITY_RATES_COLS)));
+        out.push((Table::VisibilityBins, skip_id(&dialect::VISIBILITY_BINS_COLS)));
+        out.push((Table::HeatmapBins, skip_id(&dialect::HEATMAP_COLS)));
+    }
+    if agg.time_bins {
+        out.push((Table::VisibilityTimeBins, skip_id(&dialect::TIME_BINS_COLS)));
+    }
+    if agg.default_view {
+        out.push((Table::VisibilityDefaultBins, skip_id(&dialect::TIME_BINS_COLS)));
+        out.push((Table::VisibilityDays, skip_id(&dialect::DAYS_COLS)));
+    }
+    out
 }
 
 /// What a flow computes from: the schedule facts, its blocks and the pre-aggregated rows (ETL path only).

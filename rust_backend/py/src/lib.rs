@@ -23,6 +23,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(admin::db_pending, m)?)?;
     m.add_function(wrap_pyfunction!(admin::generate, m)?)?;
     m.add_function(wrap_pyfunction!(admin::raw_scan, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::etl_read_columns, m)?)?;
     m.add_function(wrap_pyfunction!(admin::tsql_statements, m)?)?;
     flows::register(m)?;
     Ok(())

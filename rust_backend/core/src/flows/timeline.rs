@@ -65,29 +65,44 @@ fn next_month_start(y: i64, m: u32) -> i64 {
     }
 }
 
-/// One piece of an interval inside a single month: (month label, day_start, day_end).
-type Piece = (String, f64, f64);
+/// The month a time falls in, remembered between calls: consecutive scheduled blocks and nights mostly fall in
+/// the same month, whose label and bounds are then not recomputed.
+#[derive(Default)]
+struct MonthCursor {
+    /// [m0, m1) in MJD, and its label; m0 = m1 = 0 before the first call.
+    m0: f64,
+    m1: f64,
+    label: String,
+}
 
-/// Split [start, stop) (MJD) at every UTC month boundary; day coordinate = day of month + fraction.
-fn split_by_month(start: f64, stop: f64) -> Vec<Piece> {
-    let mut out = Vec::new();
-    if !(start < stop) || !start.is_finite() || !stop.is_finite() {
-        return out;
-    }
-    let mut cur = start;
-    while cur < stop {
-        let day = (cur - MJD_UNIX_EPOCH).floor() as i64;
-        let (y, m, _) = civil_from_days(day);
-        let m0 = days_from_civil(y, m, 1) as f64 + MJD_UNIX_EPOCH;
-        let m1 = next_month_start(y, m) as f64 + MJD_UNIX_EPOCH;
-        let end = stop.min(m1);
-        out.push((month_label(y, m), cur - m0 + 1.0, end - m0 + 1.0));
-        if end <= cur {
-            break; // cannot happen for finite input; guards against an endless loop
+impl MonthCursor {
+    fn seek(&mut self, t: f64) {
+        if t >= self.m0 && t < self.m1 {
+            return;
         }
-        cur = end;
+        let (y, m, _) = civil_from_days((t - MJD_UNIX_EPOCH).floor() as i64);
+        self.m0 = days_from_civil(y, m, 1) as f64 + MJD_UNIX_EPOCH;
+        self.m1 = next_month_start(y, m) as f64 + MJD_UNIX_EPOCH;
+        self.label = month_label(y, m);
     }
-    out
+
+    /// Split [start, stop) (MJD) at every UTC month boundary, handing each piece (month label, day_start,
+    /// day_end) to `f`; day coordinate = day of month + fraction.
+    fn split(&mut self, start: f64, stop: f64, mut f: impl FnMut(&str, f64, f64)) {
+        if !(start < stop) || !start.is_finite() || !stop.is_finite() {
+            return;
+        }
+        let mut cur = start;
+        while cur < stop {
+            self.seek(cur);
+            let end = stop.min(self.m1);
+            f(&self.label, cur - self.m0 + 1.0, end - self.m0 + 1.0);
+            if end <= cur {
+                break; // cannot happen for finite input; guards against an endless loop
+            }
+            cur = end;
+        }
+    }
 }
 
 /// Number of days of a month given by its label's start day.
@@ -104,27 +119,33 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
     rows.sort_by(|&x, &y| b.sched_start[x].total_cmp(&b.sched_start[y]).then(b.block_id[x].cmp(&b.block_id[y])));
 
     let mut months: BTreeSet<String> = BTreeSet::new();
+    let mut note_month = |label: &str| {
+        if !months.contains(label) {
+            months.insert(label.to_string());
+        }
+    };
+    let mut cursor = MonthCursor::default();
     let (mut seg_row, mut seg_month, mut seg_a, mut seg_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (r, &i) in rows.iter().enumerate() {
-        for (mo, a, z) in split_by_month(b.sched_start[i], b.sched_stop[i]) {
-            months.insert(mo.clone());
+        cursor.split(b.sched_start[i], b.sched_stop[i], |mo, a, z| {
+            note_month(mo);
             seg_row.push(r as i64);
-            seg_month.push(mo);
+            seg_month.push(mo.to_string());
             seg_a.push(a);
             seg_b.push(z);
-        }
+        });
     }
 
     let mut dark = facts.dark_periods.clone();
     let dark_merged: Vec<Period> = merge_periods(&mut dark);
     let (mut dk_month, mut dk_a, mut dk_b) = (Vec::new(), Vec::new(), Vec::new());
     for p in &dark_merged {
-        for (mo, a, z) in split_by_month(p.start, p.stop) {
-            months.insert(mo.clone());
-            dk_month.push(mo);
+        cursor.split(p.start, p.stop, |mo, a, z| {
+            note_month(mo);
+            dk_month.push(mo.to_string());
             dk_a.push(a);
             dk_b.push(z);
-        }
+        });
     }
     // Daylight: complement of the dark segments within each month that has any (dark segments are sorted
     // and disjoint, grouped by month in ascending order).
@@ -215,6 +236,12 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn split_by_month(start: f64, stop: f64) -> Vec<(String, f64, f64)> {
+        let mut out = Vec::new();
+        MonthCursor::default().split(start, stop, |label, a, z| out.push((label.to_string(), a, z)));
+        out
+    }
     use crate::flows::aggregates::tests::row;
 
     fn facts(dark: Vec<Period>) -> ScheduleFacts {

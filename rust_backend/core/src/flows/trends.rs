@@ -115,8 +115,10 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
         }
         // Four running sums per quantity (in a fixed order, so results do not vary), which the compiler keeps in
         // vector registers; a single running sum would be one long dependency chain.
-        // The weights are used, then advanced to the next grid point, in the same pass.
-        let (mut sw4, mut swy4, mut cnt4, mut near4) = ([0.0f64; 4], [0.0f64; 4], [0i64; 4], [false; 4]);
+        // The weights are used, then advanced to the next grid point, in the same pass. All lanes are f64
+        // (counts as sums of 1.0, exact far beyond any block count), so the loop vectorises. A weight within
+        // 1e-9 of the threshold shows as a difference between the counts above THRESHOLD ± 1e-9.
+        let (mut sw4, mut swy4, mut hi4, mut lo4) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
         let mut wc = w.chunks_exact_mut(4);
         let mut gc = g.chunks_exact_mut(4);
         let yc = yf.chunks_exact(4);
@@ -126,8 +128,8 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
                 let wj = wq[k];
                 sw4[k] += wj;
                 swy4[k] += wj * yq[k];
-                cnt4[k] += (wj > THRESHOLD) as i64;
-                near4[k] |= (wj - THRESHOLD).abs() < 1e-9;
+                hi4[k] += if wj > THRESHOLD + 1e-9 { 1.0 } else { 0.0 };
+                lo4[k] += if wj > THRESHOLD - 1e-9 { 1.0 } else { 0.0 };
                 wq[k] = wj * (gq[k] * shrink_w);
                 gq[k] *= shrink_g;
             }
@@ -136,18 +138,19 @@ pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f6
         for (k, ((wj, gj), &yj)) in w_rest.iter_mut().zip(g_rest.iter_mut()).zip(y_rest).enumerate() {
             sw4[k] += *wj;
             swy4[k] += *wj * yj;
-            cnt4[k] += (*wj > THRESHOLD) as i64;
-            near4[k] |= (*wj - THRESHOLD).abs() < 1e-9;
+            hi4[k] += if *wj > THRESHOLD + 1e-9 { 1.0 } else { 0.0 };
+            lo4[k] += if *wj > THRESHOLD - 1e-9 { 1.0 } else { 0.0 };
             *wj *= *gj * shrink_w;
             *gj *= shrink_g;
         }
         let sw = (sw4[0] + sw4[1]) + (sw4[2] + sw4[3]);
         let swy = (swy4[0] + swy4[1]) + (swy4[2] + swy4[3]);
-        let mut cnt = cnt4.iter().sum::<i64>();
-        let near_threshold = near4.iter().any(|&v| v);
-        if near_threshold {
-            cnt = x.iter().filter(|&&xj| exact(xj, xi).0 > THRESHOLD).count() as i64;
-        }
+        let (hi, lo) = (hi4.iter().sum::<f64>(), lo4.iter().sum::<f64>());
+        let cnt = if hi == lo {
+            hi as i64
+        } else {
+            x.iter().filter(|&&xj| exact(xj, xi).0 > THRESHOLD).count() as i64
+        };
         gx.push(xi);
         rate.push(if sw == 0.0 { f64::NAN } else { swy / sw });
         neff.push(cnt);

@@ -252,6 +252,27 @@ pub const METADATA_COLS: [&str; 14] = [
     "default_view_bins",
 ];
 
+/// The block columns the ETL loader reads (`etl_blocks`; the interval blob apart).
+pub const ETL_BLOCK_COLS: [&str; 17] = [
+    "scheduling_block_id",
+    "original_block_id",
+    "target_ra_deg",
+    "target_dec_deg",
+    "priority",
+    "requested_duration_sec",
+    "min_observation_sec",
+    "min_altitude_deg",
+    "max_altitude_deg",
+    "min_azimuth_deg",
+    "max_azimuth_deg",
+    "fixed_time_start_mjd",
+    "fixed_time_stop_mjd",
+    "scheduled_start_mjd",
+    "scheduled_stop_mjd",
+    "visibility_period_count",
+    "total_visibility_hours",
+];
+
 /// `schedule_visibility_default_bins` has the columns of `schedule_visibility_time_bins`.
 pub const DAYS_COLS: [&str; 4] = ["schedule_id", "day_index", "visible_blocks", "visible_block_seconds"];
 
@@ -866,6 +887,19 @@ pub fn statements(d: Dialect) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn etl_block_cols_are_what_the_loader_selects() {
+        for d in [Dialect::Sqlite, Dialect::TSql] {
+            let sql = d.etl_blocks(false);
+            let select = &sql[..sql.find("FROM").unwrap()];
+            for c in ETL_BLOCK_COLS {
+                assert!(select.contains(c), "{c} not selected by {d:?}");
+            }
+            // the 17 columns and the NULL standing for the blob
+            assert_eq!(select.matches(',').count() + 1, ETL_BLOCK_COLS.len() + 1);
+        }
+    }
 
     fn count_markers(s: &str) -> usize {
         s.matches('?').count()
