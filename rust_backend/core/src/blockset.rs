@@ -42,6 +42,34 @@ pub struct BlockSet {
     /// Merged visibility of block i is `vis[vis_offsets[i]..vis_offsets[i + 1]]` (ascending, disjoint).
     pub vis_offsets: Vec<usize>,
     pub vis: Vec<Period>,
+    /// Set by a loader asked for the digest of each block's intervals instead of the intervals (then `vis` is
+    /// empty); flows use `window_digest(i)`, which computes it from `vis` otherwise.
+    pub digests: Option<Vec<WindowDigest>>,
+}
+
+/// Scheduled times within this many days of a window edge count as inside it (1 s).
+pub const TOL_DAYS: f64 = 1.0 / 86400.0;
+
+/// What validation needs of a block's merged intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowDigest {
+    /// Longest merged window, in days (0 without any).
+    pub longest_days: f64,
+    /// The scheduled period [s, e] lies inside one merged window (within `TOL_DAYS`); false when unscheduled.
+    pub scheduled_inside: bool,
+}
+
+impl WindowDigest {
+    pub fn of(merged: &[Period], sched_start: f64, sched_stop: f64) -> WindowDigest {
+        let longest_days = merged.iter().map(|p| p.stop - p.start).fold(0.0, f64::max);
+        WindowDigest { longest_days, scheduled_inside: inside_one(merged, sched_start, sched_stop) }
+    }
+}
+
+/// [s, e] lies inside one of the ascending, disjoint `intervals`, within `TOL_DAYS`.
+pub fn inside_one(intervals: &[Period], s: f64, e: f64) -> bool {
+    let k = intervals.partition_point(|p| p.start <= s + TOL_DAYS);
+    k > 0 && intervals[k - 1].stop >= e - TOL_DAYS
 }
 
 /// Everything about one block except its visibility; used to push rows into a `BlockSet`.
@@ -135,6 +163,29 @@ impl BlockSet {
         Ok(())
     }
 
+    /// ETL loader for flows that need only the digest of each block's intervals (validation): the intervals are
+    /// summarised as they are read and not kept.
+    pub fn push_digest(&mut self, row: BlockRow, period_count: i64, total_hours: f64, digest: WindowDigest) {
+        self.push_row(row);
+        self.vis_period_count.push(period_count);
+        self.total_vis_hours.push(total_hours);
+        self.vis_offsets.push(self.vis.len());
+        self.digests.get_or_insert_with(Vec::new).push(digest);
+    }
+
+    /// The digest of block i's merged intervals (stored by the loader, or computed from them).
+    pub fn window_digest(&self, i: usize) -> WindowDigest {
+        match &self.digests {
+            Some(d) => d[i],
+            None => WindowDigest::of(self.merged(i), self.sched_start[i], self.sched_stop[i]),
+        }
+    }
+
+    /// Whether any block has a visibility period (also when only digests were loaded).
+    pub fn has_visibility(&self) -> bool {
+        self.vis_period_count.iter().any(|&c| c > 0)
+    }
+
     /// Sort every column by block id (loaders may read rows in any order).
     pub fn sort_by_block_id(&mut self) {
         let n = self.len();
@@ -149,6 +200,7 @@ impl BlockSet {
             let merged = self.merged(i).to_vec();
             out.push_merged(row, &merged, self.vis_period_count[i], self.total_vis_hours[i]);
         }
+        out.digests = self.digests.as_ref().map(|d| order.iter().map(|&i| d[i]).collect());
         *self = out;
     }
 

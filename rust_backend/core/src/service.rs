@@ -6,7 +6,7 @@ use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
 use crate::store::dialect::{self, Table};
-use crate::store::{Aggregates, Store, StoredAggregates};
+use crate::store::{Aggregates, Intervals, Store, StoredAggregates};
 use crate::store::IngestResult;
 
 /// One uploaded file as received (maybe gzip-compressed).
@@ -106,10 +106,14 @@ impl FlowParams {
         !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })
     }
 
-    /// Whether the flow reads merged visibility intervals (the ETL loader can skip the blobs otherwise; the
-    /// stored totals and period counts are always read).
-    fn needs_intervals(&self) -> bool {
-        matches!(self, FlowParams::VisibilityMap(_) | FlowParams::Validation)
+    /// What the flow needs of the merged visibility intervals on the ETL path (the stored totals and period
+    /// counts are always read).
+    fn intervals(&self) -> Intervals {
+        match self {
+            FlowParams::VisibilityMap(_) => Intervals::Full,
+            FlowParams::Validation => Intervals::Digest,
+            _ => Intervals::Skip,
+        }
     }
 
     /// The pre-aggregated tables the ETL path reads for this request (flows.md: only where they apply).
@@ -140,7 +144,7 @@ impl FlowParams {
     }
 }
 
-fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: bool, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
+fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: Intervals, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
     match source {
         Source::Legacy => {
             let (f, b) = store.load_legacy(id, with_vis)?;
@@ -160,7 +164,7 @@ pub fn etl_reads(params: &FlowParams) -> Vec<(Table, Vec<&'static str>)> {
     let skip_id = |cols: &[&'static str]| cols.iter().copied().filter(|c| *c != "schedule_id").collect::<Vec<_>>();
     let agg = params.aggregates();
     let mut blocks: Vec<&'static str> = dialect::ETL_BLOCK_COLS.to_vec();
-    if params.needs_intervals() && !agg.default_view {
+    if params.intervals() != Intervals::Skip && !agg.default_view {
         blocks.push("visibility_intervals");
     }
     let mut out = vec![(Table::BlocksAnalytics, blocks)];
@@ -187,7 +191,7 @@ pub type Loaded = (ScheduleFacts, BlockSet, Option<StoredAggregates>);
 
 /// Load what one flow needs from one data path (the first half of `run_flow`).
 pub fn load_for(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Loaded> {
-    load(store, id, source, params.needs_visibility(), params.needs_intervals(), params.aggregates())
+    load(store, id, source, params.needs_visibility(), params.intervals(), params.aggregates())
 }
 
 /// Compute a flow from what `load_for` returned (Compare loads its second schedule here).
@@ -219,7 +223,7 @@ pub fn compute(store: &Store, source: Source, params: &FlowParams, loaded: Loade
             flows::trends::trends(&facts, &b, p, stored)?
         }
         FlowParams::Compare { other_schedule_id } => {
-            let (of, ob, _) = load(store, *other_schedule_id, source, false, false, Aggregates::default())?;
+            let (of, ob, _) = load(store, *other_schedule_id, source, false, Intervals::Skip, Aggregates::default())?;
             flows::compare::compare(&facts, &b, &of, &ob)
         }
         FlowParams::Validation => flows::validation::validation(&facts, &b),
@@ -232,7 +236,7 @@ pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> 
         // Two independent reads: load the schedules on two threads, each with its own pooled connection.
         // Errors keep the order of a sequential run (the first schedule's first).
         let (first, other) = std::thread::scope(|sc| {
-            let other = sc.spawn(|| load(store, *other_schedule_id, source, false, false, Aggregates::default()));
+            let other = sc.spawn(|| load(store, *other_schedule_id, source, false, Intervals::Skip, Aggregates::default()));
             (load_for(store, id, source, params), other.join().expect("compare load thread"))
         });
         let ((f, b, _), (of, ob, _)) = (first?, other?);

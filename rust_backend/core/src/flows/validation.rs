@@ -17,13 +17,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{inside_one, BlockSet, ScheduleFacts, TOL_DAYS};
 use crate::derive::merge_periods;
 use crate::flows::timeline::fmt_mjd;
-use crate::model::Period;
 use crate::payload::{dict, Val};
 
-const TOL_DAYS: f64 = 1.0 / 86400.0;
 const CRITICALITY: [&str; 4] = ["Critical", "High", "Medium", "Low"];
 
 struct Issue {
@@ -47,11 +45,6 @@ fn period(a: f64, z: f64) -> String {
 }
 
 /// Is [s, e] inside one of the ascending, disjoint `intervals` (1 s tolerance)?
-fn inside_one(intervals: &[Period], s: f64, e: f64) -> bool {
-    let k = intervals.partition_point(|p| p.start <= s + TOL_DAYS);
-    k > 0 && intervals[k - 1].stop >= e - TOL_DAYS
-}
-
 /// Per scheduled block: (number of other blocks overlapping by more than 1 s, the first such block).
 fn conflicts(b: &BlockSet) -> BTreeMap<usize, (usize, usize)> {
     let mut order: Vec<usize> = (0..b.len()).filter(|&i| b.is_scheduled(i)).collect();
@@ -91,7 +84,7 @@ fn conflicts(b: &BlockSet) -> BTreeMap<usize, (usize, usize)> {
 pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
     let mut issues: Vec<Issue> = Vec::new();
     let n = b.len();
-    let no_vis = n > 0 && b.vis.is_empty();
+    let no_vis = n > 0 && !b.has_visibility();
     let no_dark = facts.dark_periods.is_empty();
     let schedule_issue = |rule, crit, field: &str, expected: &str, message: &str| Issue {
         block_id: -1,
@@ -141,7 +134,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
             })
         };
         let vis_h = b.total_vis_hours[i];
-        let merged = b.merged(i);
+        let digest = b.window_digest(i);
         let req_s = b.requested_sec[i] as f64;
         let min_s = b.min_obs_sec[i] as f64;
         let sched = b.is_scheduled(i);
@@ -159,7 +152,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
                 add("V01", "visibility", 0, "total_visibility_hours", h(0.0), "> 0 h".into(), msg.into());
             }
             if vis_h > 0.0 {
-                let longest = merged.iter().map(|p| p.stop - p.start).fold(0.0, f64::max);
+                let longest = digest.longest_days;
                 if longest * 86400.0 < min_s - 1.0 {
                     add(
                         "V02",
@@ -190,7 +183,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
                         ),
                     );
                 }
-                if sched && !inside_one(merged, ss, se) {
+                if sched && !digest.scheduled_inside {
                     add(
                         "V04",
                         "scheduled_period",
@@ -393,6 +386,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Period;
     use crate::blockset::BlockRow;
     use crate::flows::aggregates::tests::row;
 

@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{ParsedSchedule, Period};
 
 pub use dialect::Dialect;
-pub use ops::{Aggregates, StoredAggregates};
+pub use ops::{Aggregates, Intervals, StoredAggregates};
 use transport::{in_transaction, Transport};
 
 /// Where the data lives.
@@ -316,7 +316,7 @@ impl Store {
 
     /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
     /// pre-aggregated tables a flow asks for.
-    pub fn load_etl(&self, id: i64, intervals: bool, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
+    pub fn load_etl(&self, id: i64, intervals: Intervals, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let mut c = self.conn()?;
         let d = self.dialect;
         in_transaction(c.transport(), d.begin_read_sql(), |t| {
@@ -327,7 +327,7 @@ impl Store {
             }
             let agg = ops::load_aggregates(t, d, id, aggregates)?;
             // A stored default view replaces the intervals (the largest column by far).
-            let intervals = intervals && agg.default_view.is_none();
+            let intervals = if agg.default_view.is_some() { Intervals::Skip } else { intervals };
             let blocks = ops::load_etl_blocks(t, d, id, intervals)?;
             Ok((facts, blocks, agg))
         })

@@ -12,13 +12,13 @@ use super::transport::{
     Value,
 };
 use super::{periods_json, AnalyticsState, EtlStatus, IngestResult, ScheduleListing, StoreConfig};
-use crate::blockset::{BlockRow, BlockSet, ScheduleFacts};
+use crate::blockset::{BlockRow, BlockSet, ScheduleFacts, WindowDigest};
 use crate::error::{CoreError, Result};
 use crate::etl::{self, Analytics};
 use crate::flows::aggregates::{HeatCell, PriorityRateRow, RateBinRow, TimeBinRow};
 use crate::flows::insights::Summary;
 use crate::flows::visibility::{DayRow, DefaultView};
-use crate::model::ParsedSchedule;
+use crate::model::{ParsedSchedule, Period};
 use crate::ETL_VERSION;
 
 /// Which pre-aggregated analytics tables a flow reads on the ETL path.
@@ -32,6 +32,18 @@ pub struct Aggregates {
     pub time_bins: bool,
     /// `schedule_visibility_default_bins`, `schedule_visibility_days` and the range from the metadata row
     pub default_view: bool,
+}
+
+/// What the ETL loader does with the stored interval blobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intervals {
+    /// Not read.
+    Skip,
+    /// Decoded into the block set (flows that sweep them: the visibility map).
+    Full,
+    /// Read and summarised per block as they arrive (`WindowDigest`), then dropped: validation needs only the
+    /// longest window and whether the scheduled period fits one, and a year of intervals is 7.9 MB to keep.
+    Digest,
 }
 
 /// Pre-computed analytics the ETL path may read besides the block rows.
@@ -540,16 +552,18 @@ pub fn load_legacy_blocks(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, 
 }
 
 /// The ETL loader: only `analytics.schedule_blocks_analytics`.
-pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: bool) -> Result<BlockSet> {
-    let iv_col = if intervals { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
+pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: Intervals) -> Result<BlockSet> {
+    let read_blob = intervals != Intervals::Skip;
+    let iv_col = if read_blob { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
     let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, iv_col, I, F];
     let mut set = BlockSet::new();
-    if intervals {
+    if intervals == Intervals::Full {
         // Reserve the interval buffer once: regrowing it would copy the whole year of intervals again.
         let count = query_opt(t, &d.merged_interval_count(), &[id.into()], &[I], |r| r.i64(0))?.flatten();
         set.vis.reserve_exact(count.unwrap_or(0).clamp(0, 1 << 32) as usize);
     }
-    t.query(&d.etl_blocks(intervals), &[id.into()], &cols, &mut |r| {
+    let mut scratch: Vec<Period> = Vec::new();
+    t.query(&d.etl_blocks(read_blob), &[id.into()], &cols, &mut |r| {
         let block_id = req_i64(r, 0)?;
         let original = opt_text(r, 1)?;
         let row = BlockRow {
@@ -570,13 +584,24 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: bo
             sched_stop: nan_f64(r, 14)?,
         };
         let (count, hours) = (req_i64(r, 16)?, req_f64(r, 17)?);
-        let blob = if intervals { r.bytes(15)? } else { None };
-        set.push_merged_with(row, count, hours, |vis| match blob {
-            Some(b) if !etl::decode_intervals_into(&b, vis) => {
-                Err(CoreError::db(format!("schedule {id}, block {block_id}: corrupt visibility_intervals")))
+        let blob = if read_blob { r.bytes(15)? } else { None };
+        let corrupt = || CoreError::db(format!("schedule {id}, block {block_id}: corrupt visibility_intervals"));
+        match intervals {
+            Intervals::Digest => {
+                scratch.clear();
+                if let Some(b) = blob {
+                    if !etl::decode_intervals_into(&b, &mut scratch) {
+                        return Err(corrupt());
+                    }
+                }
+                let digest = WindowDigest::of(&scratch, row.sched_start, row.sched_stop);
+                set.push_digest(row, count, hours, digest);
             }
-            _ => Ok(()),
-        })?;
+            Intervals::Full | Intervals::Skip => set.push_merged_with(row, count, hours, |vis| match blob {
+                Some(b) if !etl::decode_intervals_into(&b, vis) => Err(corrupt()),
+                _ => Ok(()),
+            })?,
+        }
         Ok(())
     })?;
     Ok(set)
