@@ -97,6 +97,23 @@ impl BlockSet {
         BlockSet { vis_offsets: vec![0], ..Default::default() }
     }
 
+    /// Room for `n` more blocks in every per-block column (a loader that knows the row count).
+    pub fn reserve_blocks(&mut self, n: usize) {
+        self.block_id.reserve_exact(n);
+        self.original_id.reserve_exact(n);
+        for v in [
+            &mut self.ra_deg, &mut self.dec_deg, &mut self.priority, &mut self.min_alt, &mut self.max_alt,
+            &mut self.min_az, &mut self.max_az, &mut self.fixed_start, &mut self.fixed_stop, &mut self.sched_start,
+            &mut self.sched_stop, &mut self.total_vis_hours,
+        ] {
+            v.reserve_exact(n);
+        }
+        for v in [&mut self.requested_sec, &mut self.min_obs_sec, &mut self.vis_period_count] {
+            v.reserve_exact(n);
+        }
+        self.vis_offsets.reserve_exact(n);
+    }
+
     pub fn len(&self) -> usize {
         self.block_id.len()
     }

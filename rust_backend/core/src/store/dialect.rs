@@ -557,9 +557,13 @@ impl Dialect {
         format!("SELECT 1 FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
     }
 
-    /// How many merged intervals the ETL stored (NULL for rows written before migration 0004).
-    pub fn merged_interval_count(self) -> String {
-        format!("SELECT merged_interval_count FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
+    /// How many blocks and merged intervals the ETL stored (the loader's capacities; the interval count is NULL
+    /// for rows written before migration 0004).
+    pub fn stored_counts(self) -> String {
+        format!(
+            "SELECT total_blocks, merged_interval_count FROM {} WHERE schedule_id = ?",
+            self.table(Table::VisibilityMetadata)
+        )
     }
 
     pub fn header(self) -> String {
@@ -834,7 +838,7 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.list_schedules());
     v.push(d.summary_state());
     v.push(d.metadata_exists());
-    v.push(d.merged_interval_count());
+    v.push(d.stored_counts());
     v.push(d.header());
     v.push(d.schedule_exists());
     for t in ANALYTICS_TABLES {

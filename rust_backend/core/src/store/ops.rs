@@ -557,10 +557,13 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: In
     let iv_col = if read_blob { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
     let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, iv_col, I, F];
     let mut set = BlockSet::new();
+    // Reserve every column once: regrowing them (and a year of intervals, 7.9 MB) would copy them again.
+    let counts = query_opt(t, &d.stored_counts(), &[id.into()], &[I, I], |r| Ok((r.i64(0)?, r.i64(1)?)))?;
+    let (blocks, merged) = counts.unwrap_or((None, None));
+    let cap = |n: Option<i64>| n.unwrap_or(0).clamp(0, 1 << 32) as usize;
+    set.reserve_blocks(cap(blocks));
     if intervals == Intervals::Full {
-        // Reserve the interval buffer once: regrowing it would copy the whole year of intervals again.
-        let count = query_opt(t, &d.merged_interval_count(), &[id.into()], &[I], |r| r.i64(0))?.flatten();
-        set.vis.reserve_exact(count.unwrap_or(0).clamp(0, 1 << 32) as usize);
+        set.vis.reserve_exact(cap(merged));
     }
     let mut scratch: Vec<Period> = Vec::new();
     t.query(&d.etl_blocks(read_blob), &[id.into()], &cols, &mut |r| {
