@@ -9,8 +9,6 @@
 
 #![allow(clippy::neg_cmp_op_on_partial_ord)] // NaN-aware negated comparisons are intentional
 
-use std::collections::BTreeSet;
-
 use crate::blockset::{BlockSet, ScheduleFacts};
 use crate::derive::{round_half_away, Stats};
 use crate::error::CoreError;
@@ -79,7 +77,7 @@ fn validate(p: &TrendsParams) -> Result<(), CoreError> {
 /// cannot accumulate; a weight within 1e-9 of the `n_effective` threshold is recomputed exactly before it is
 /// compared. Bandwidths are at least 0.05 of the range, so |z| ≤ 20 and nothing underflows.
 pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f64>, Vec<f64>, Vec<i64>) {
-    const RESYNC: usize = 32;
+    const RESYNC: usize = 50;
     const THRESHOLD: f64 = 0.01;
     let n = x.len();
     if n == 0 || m == 0 {
@@ -233,11 +231,13 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
         .put("scheduled", sched.clone())
         .build();
 
-    let levels: BTreeSet<i64> = level.iter().copied().collect();
+    let mut levels = level.clone();
+    levels.sort_unstable();
+    levels.dedup();
     let vis_all = Stats::of(&b.total_vis_hours);
     let req_stats_all = Stats::of(&req_all);
     let available = dict()
-        .put("priority_levels", levels.into_iter().collect::<Vec<i64>>())
+        .put("priority_levels", levels)
         .put("visibility_min", vis_all.min)
         .put("visibility_max", vis_all.max)
         .put("requested_min", req_stats_all.min)
