@@ -13,20 +13,6 @@ use std::time::Instant;
 use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::store::{Store, StoreConfig};
 
-fn params(flow: &str, id: i64) -> FlowParams {
-    match flow {
-        "sky_map" => FlowParams::SkyMap(Default::default()),
-        "distributions" => FlowParams::Distributions { exclude_impossible: false },
-        "visibility_map" => FlowParams::VisibilityMap(Default::default()),
-        "timeline" => FlowParams::Timeline,
-        "insights" => FlowParams::Insights(Default::default()),
-        "trends" => FlowParams::Trends(Default::default()),
-        "compare" => FlowParams::Compare { other_schedule_id: id },
-        "validation" => FlowParams::Validation,
-        other => panic!("unknown flow '{other}'"),
-    }
-}
-
 /// The block columns the ETL loader reads (tsi/bench.py BASE_COLUMNS).
 const BASE_COLUMNS: [&str; 17] = [
     "scheduling_block_id", "original_block_id", "target_ra_deg", "target_dec_deg", "priority",
@@ -51,7 +37,7 @@ fn main() {
     let source = Source::parse(args.get(4).map_or("etl", |s| s.as_str())).expect("source");
     let repeat: usize = args.get(5).map_or(50, |s| s.parse().expect("REPEAT"));
     let store = Store::open(StoreConfig::sqlite(args[1].clone(), 2, Some(51910.5))).expect("open");
-    let p = params(flow, id);
+    let p = FlowParams::default_for(flow, id).unwrap_or_else(|| panic!("unknown flow '{flow}'"));
     service::run_flow(&store, id, source, &p).expect("flow"); // warm SQLite's page cache
 
     let (mut load_ms, mut compute_ms, mut total_ms) = (Vec::new(), Vec::new(), Vec::new());

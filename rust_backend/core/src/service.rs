@@ -101,6 +101,21 @@ pub enum FlowParams {
 }
 
 impl FlowParams {
+    /// A flow's default request by its name (as the CLI and the bench spell it); compare needs the other id.
+    pub fn default_for(flow: &str, other_schedule_id: i64) -> Option<FlowParams> {
+        Some(match flow {
+            "sky_map" => FlowParams::SkyMap(SkyMapParams::default()),
+            "distributions" => FlowParams::Distributions { exclude_impossible: false },
+            "visibility_map" => FlowParams::VisibilityMap(VisibilityParams::default()),
+            "timeline" => FlowParams::Timeline,
+            "insights" => FlowParams::Insights(InsightsParams::default()),
+            "trends" => FlowParams::Trends(TrendsParams::default()),
+            "compare" => FlowParams::Compare { other_schedule_id },
+            "validation" => FlowParams::Validation,
+            _ => return None,
+        })
+    }
+
     /// Whether the flow needs visibility periods (the legacy loader can skip parsing the JSON otherwise).
     fn needs_visibility(&self) -> bool {
         !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })

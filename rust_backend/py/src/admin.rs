@@ -203,19 +203,8 @@ pub fn generate<'py>(
 /// service::etl_reads), with SQLite table names.
 #[pyfunction]
 pub fn etl_read_columns(flow: &str) -> PyResult<Vec<(String, Vec<String>)>> {
-    use tsi_core::flows::{insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
-    use tsi_core::service::FlowParams;
-    let p = match flow {
-        "sky_map" => FlowParams::SkyMap(SkyMapParams::default()),
-        "distributions" => FlowParams::Distributions { exclude_impossible: false },
-        "visibility_map" => FlowParams::VisibilityMap(VisibilityParams::default()),
-        "timeline" => FlowParams::Timeline,
-        "insights" => FlowParams::Insights(InsightsParams::default()),
-        "trends" => FlowParams::Trends(TrendsParams::default()),
-        "compare" => FlowParams::Compare { other_schedule_id: 0 },
-        "validation" => FlowParams::Validation,
-        other => return Err(pyo3::exceptions::PyValueError::new_err(format!("unknown flow '{other}'"))),
-    };
+    let p = service::FlowParams::default_for(flow, 0)
+        .ok_or_else(|| pyo3::exceptions::PyValueError::new_err(format!("unknown flow '{flow}'")))?;
     Ok(service::etl_reads(&p)
         .into_iter()
         .map(|(t, cols)| (tsi_core::store::dialect::Dialect::Sqlite.table(t), cols.into_iter().map(String::from).collect()))

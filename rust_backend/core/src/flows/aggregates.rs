@@ -245,17 +245,7 @@ pub fn visibility_time_bins(b: &BlockSet) -> (VisibilityMeta, Vec<TimeBinRow>) {
     let grid = Grid::new(t0, t1, TIME_BIN_SECONDS);
     let bins = PriorityBins::from_priorities(&b.priority).bins_of(&b.priority);
     let c = distinct_counts(b, 0..n_blocks, &bins, &grid, (t0 as f64, t1 as f64));
-    let rows: Vec<TimeBinRow> = (0..grid.n)
-        .map(|k| TimeBinRow {
-            bin_index: k as i64,
-            bin_start_unix: grid.bin_start(k),
-            bin_end_unix: grid.bin_end(k),
-            total_visible_count: c.total[k],
-            priority_q_count: [c.q[0][k], c.q[1][k], c.q[2][k], c.q[3][k]],
-            scheduled_visible_count: c.sched[k],
-            unscheduled_visible_count: c.unsched[k],
-        })
-        .collect();
+    let rows = c.rows(&grid);
     meta.time_range_start_unix = t0;
     meta.time_range_end_unix = t1;
     meta.total_bins = grid.n as i64;
@@ -365,6 +355,23 @@ pub(crate) struct Counts {
     pub q: [Vec<i64>; 4],
     pub sched: Vec<i64>,
     pub unsched: Vec<i64>,
+}
+
+impl Counts {
+    /// One row per bin of `grid` (the stored and the computed histograms share this shape).
+    pub fn rows(&self, grid: &Grid) -> Vec<TimeBinRow> {
+        (0..grid.n)
+            .map(|k| TimeBinRow {
+                bin_index: k as i64,
+                bin_start_unix: grid.bin_start(k),
+                bin_end_unix: grid.bin_end(k),
+                total_visible_count: self.total[k],
+                priority_q_count: [self.q[0][k], self.q[1][k], self.q[2][k], self.q[3][k]],
+                scheduled_visible_count: self.sched[k],
+                unscheduled_visible_count: self.unsched[k],
+            })
+            .collect()
+    }
 }
 
 /// Difference arrays behind `Counts`: a block's merged bin range [a, z] adds 1 to the totals, to its priority

@@ -108,17 +108,7 @@ pub fn default_view(b: &BlockSet) -> DefaultView {
     let c = counts.expect("histogram requested");
     DefaultView {
         range: Some((start, end)),
-        bins: (0..grid.n)
-            .map(|k| TimeBinRow {
-                bin_index: k as i64,
-                bin_start_unix: grid.bin_start(k),
-                bin_end_unix: grid.bin_end(k),
-                total_visible_count: c.total[k],
-                priority_q_count: [c.q[0][k], c.q[1][k], c.q[2][k], c.q[3][k]],
-                scheduled_visible_count: c.sched[k],
-                unscheduled_visible_count: c.unsched[k],
-            })
-            .collect(),
+        bins: c.rows(&grid),
         days: (0..days.grid.n)
             .map(|k| DayRow { day_index: d0 + k as i64, visible_blocks: day_counts[k], visible_block_seconds: seconds[k] })
             .collect(),
@@ -257,7 +247,8 @@ pub fn visibility_map(
                 )));
             }
             let days = Days::new(d0, d1);
-            let (day_totals, hours) = if let Some(dv) = stored_default {
+            // The histogram: stored rows where they apply (the default view, or the 900-s grid), else the tally.
+            let (hist, day_totals, hours) = if let Some(dv) = stored_default {
                 let fits = dv.bins.len() == n
                     && dv.bins.first().map_or(true, |r| r.bin_start_unix == start)
                     && dv.days.len() == ndays
@@ -268,44 +259,25 @@ pub fn visibility_map(
                         facts.schedule_id
                     )));
                 }
-                for r in &dv.bins {
-                    h_start.push(r.bin_start_unix);
-                    h_end.push(r.bin_end_unix);
-                    h_count.push(r.total_visible_count);
-                    for q in 0..4 {
-                        h_q[q].push(r.priority_q_count[q]);
-                    }
-                    h_s.push(r.scheduled_visible_count);
-                    h_u.push(r.unscheduled_visible_count);
-                }
                 let totals = dv.days.iter().map(|r| r.visible_blocks).collect();
                 let secs = dv.days.iter().map(|r| r.visible_block_seconds).collect();
-                (totals, seconds_to_hours(secs))
+                (dv.bins.clone(), totals, seconds_to_hours(secs))
             } else {
                 let hist_grid = if use_stored { None } else { Some(&grid) };
-                let (hist_counts, day_totals, seconds) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
-                if use_stored {
-                    for r in stored_bins.unwrap() {
-                        h_start.push(r.bin_start_unix);
-                        h_end.push(r.bin_end_unix);
-                        h_count.push(r.total_visible_count);
-                        for q in 0..4 {
-                            h_q[q].push(r.priority_q_count[q]);
-                        }
-                        h_s.push(r.scheduled_visible_count);
-                        h_u.push(r.unscheduled_visible_count);
-                    }
-                } else {
-                    let c = hist_counts.expect("histogram computed when stored rows are not used");
-                    h_start = (0..n).map(|k| grid.bin_start(k)).collect();
-                    h_end = (0..n).map(|k| grid.bin_end(k)).collect();
-                    h_count = c.total;
-                    h_q = c.q;
-                    h_s = c.sched;
-                    h_u = c.unsched;
-                }
-                (day_totals, seconds_to_hours(seconds))
+                let (counts, day_totals, seconds) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
+                let hist = match (stored_bins.filter(|_| use_stored), counts) {
+                    (Some(rows), _) => rows.to_vec(),
+                    (None, Some(c)) => c.rows(&grid),
+                    (None, None) => unreachable!("the tally computes the histogram when no stored rows are used"),
+                };
+                (hist, day_totals, seconds_to_hours(seconds))
             };
+            h_start = hist.iter().map(|r| r.bin_start_unix).collect();
+            h_end = hist.iter().map(|r| r.bin_end_unix).collect();
+            h_count = hist.iter().map(|r| r.total_visible_count).collect();
+            h_q = std::array::from_fn(|q| hist.iter().map(|r| r.priority_q_count[q]).collect());
+            h_s = hist.iter().map(|r| r.scheduled_visible_count).collect();
+            h_u = hist.iter().map(|r| r.unscheduled_visible_count).collect();
 
             let mut dark = facts.dark_periods.clone();
             let mut dark_h = vec![0.0; ndays + 1]; // + the spare slot of `add_seconds`

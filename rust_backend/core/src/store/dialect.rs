@@ -744,21 +744,20 @@ impl Dialect {
     }
 
     pub fn time_bins(self) -> String {
-        format!(
-            "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
-                    priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
-             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.table(Table::VisibilityTimeBins)
-        )
+        self.time_bin_rows(Table::VisibilityTimeBins)
     }
 
     /// The stored default-view histogram (same columns as the 900-s bins).
     pub fn default_bins(self) -> String {
+        self.time_bin_rows(Table::VisibilityDefaultBins)
+    }
+
+    fn time_bin_rows(self, t: Table) -> String {
         format!(
             "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
                     priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
              FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.table(Table::VisibilityDefaultBins)
+            self.table(t)
         )
     }
 
