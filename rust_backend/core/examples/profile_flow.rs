@@ -11,15 +11,8 @@
 use std::time::Instant;
 
 use tsi_core::service::{self, FlowParams, Source};
+use tsi_core::store::dialect::Dialect;
 use tsi_core::store::{Store, StoreConfig};
-
-/// The block columns the ETL loader reads (tsi/bench.py BASE_COLUMNS).
-const BASE_COLUMNS: [&str; 17] = [
-    "scheduling_block_id", "original_block_id", "target_ra_deg", "target_dec_deg", "priority",
-    "requested_duration_sec", "min_observation_sec", "min_altitude_deg", "max_altitude_deg", "min_azimuth_deg",
-    "max_azimuth_deg", "fixed_time_start_mjd", "fixed_time_stop_mjd", "scheduled_start_mjd", "scheduled_stop_mjd",
-    "visibility_period_count", "total_visibility_hours",
-];
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -52,16 +45,17 @@ fn main() {
         compute_ms.push((t2 - t1).as_secs_f64() * 1e3);
         total_ms.push((t2 - t).as_secs_f64() * 1e3);
     }
-    // The bench's reference for the block rows: a raw scan of their columns (with the interval blob for
-    // validation; the visibility map's default request reads the stored default view instead of the blob).
-    let mut cols: Vec<String> = BASE_COLUMNS.iter().map(|c| c.to_string()).collect();
-    if flow == "validation" {
-        cols.push("visibility_intervals".into());
-    }
+    // The bench's reference: a raw scan of the columns the ETL path reads for this request.
+    let reads: Vec<(String, Vec<String>)> = service::etl_reads(&p)
+        .into_iter()
+        .map(|(t, cols)| (Dialect::Sqlite.table(t), cols.into_iter().map(String::from).collect()))
+        .collect();
     let scan_ms: Vec<f64> = (0..repeat)
         .map(|_| {
             let t = Instant::now();
-            store.raw_scan(id, "analytics_schedule_blocks_analytics", &cols).expect("scan");
+            for (table, cols) in &reads {
+                store.raw_scan(id, table, cols).expect("scan");
+            }
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();

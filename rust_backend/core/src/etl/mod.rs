@@ -55,14 +55,8 @@ pub fn encode_intervals(b: &BlockSet, i: usize) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Inverse of `encode_intervals`; None when the length is not a multiple of 16.
-pub fn decode_intervals(bytes: &[u8]) -> Option<Vec<crate::model::Period>> {
-    let mut out = Vec::new();
-    decode_intervals_into(bytes, &mut out).then_some(out)
-}
-
-/// `decode_intervals` appending to `out` (the loader decodes straight into the block set's shared buffer);
-/// false, with `out` untouched, when the length is not a multiple of 16.
+/// Inverse of `encode_intervals`, appending to `out` (the loader decodes straight into the block set's shared
+/// buffer); false, with `out` untouched, when the length is not a multiple of 16.
 pub fn decode_intervals_into(bytes: &[u8], out: &mut Vec<crate::model::Period>) -> bool {
     if bytes.len() % 16 != 0 {
         return false;

@@ -557,11 +557,13 @@ impl Dialect {
         format!("SELECT 1 FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
     }
 
-    /// How many blocks and merged intervals the ETL stored (the loader's capacities; the interval count is NULL
-    /// for rows written before migration 0004).
-    pub fn stored_counts(self) -> String {
+    /// The facts of the metadata row the ETL loaders use: block and merged-interval counts (capacities; the
+    /// interval count is NULL before migration 0004), the schedule range, and the number of stored
+    /// default-view bins (NULL: not stored, analytics written before 0005).
+    pub fn stored_meta(self) -> String {
         format!(
-            "SELECT total_blocks, merged_interval_count FROM {} WHERE schedule_id = ?",
+            "SELECT total_blocks, merged_interval_count, time_range_start_unix, time_range_end_unix, default_view_bins
+             FROM {} WHERE schedule_id = ?",
             self.table(Table::VisibilityMetadata)
         )
     }
@@ -769,14 +771,6 @@ impl Dialect {
         )
     }
 
-    /// The schedule range and the number of stored default-view bins (NULL: not stored, ETL before 0005).
-    pub fn default_view_meta(self) -> String {
-        format!(
-            "SELECT time_range_start_unix, time_range_end_unix, default_view_bins FROM {} WHERE schedule_id = ?",
-            self.table(Table::VisibilityMetadata)
-        )
-    }
-
     pub fn summary(self) -> String {
         // Counts (columns 0-3 and the last) are integers, every other summary column a float.
         let cols: Vec<String> = SUMMARY_COLS
@@ -837,7 +831,7 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.list_schedules());
     v.push(d.summary_state());
     v.push(d.metadata_exists());
-    v.push(d.stored_counts());
+    v.push(d.stored_meta());
     v.push(d.header());
     v.push(d.schedule_exists());
     for t in ANALYTICS_TABLES {
@@ -867,7 +861,6 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.time_bins());
     v.push(d.default_bins());
     v.push(d.visibility_days());
-    v.push(d.default_view_meta());
     v.push(d.summary());
     for (t, cols) in [
         (Table::BlocksAnalytics, &BLOCKS_ANALYTICS_COLS[..]),

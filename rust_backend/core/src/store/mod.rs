@@ -325,10 +325,11 @@ impl Store {
             if state != AnalyticsState::Fresh {
                 return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
             }
-            let agg = ops::load_aggregates(t, d, id, aggregates)?;
+            let meta = ops::load_stored_meta(t, d, id)?;
+            let agg = ops::load_aggregates(t, d, id, aggregates, &meta)?;
             // A stored default view replaces the intervals (the largest column by far).
             let intervals = if agg.default_view.is_some() { Intervals::Skip } else { intervals };
-            let blocks = ops::load_etl_blocks(t, d, id, intervals)?;
+            let blocks = ops::load_etl_blocks(t, d, id, intervals, &meta)?;
             Ok((facts, blocks, agg))
         })
     }

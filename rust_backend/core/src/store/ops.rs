@@ -46,6 +46,30 @@ pub enum Intervals {
     Digest,
 }
 
+/// The metadata row's facts the ETL loaders use, read once per load.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct StoredMeta {
+    pub total_blocks: Option<i64>,
+    /// NULL before migration 0004.
+    pub merged_interval_count: Option<i64>,
+    /// The schedule range t0, t1 (both 0 when no block has visibility).
+    pub range: (i64, i64),
+    /// Bins of the stored default visibility view; NULL: not stored (analytics written before 0005).
+    pub default_view_bins: Option<i64>,
+}
+
+pub fn load_stored_meta(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<StoredMeta> {
+    let row = query_opt(t, &d.stored_meta(), &[id.into()], &[I; 5], |r| {
+        Ok(StoredMeta {
+            total_blocks: r.i64(0)?,
+            merged_interval_count: r.i64(1)?,
+            range: (r.i64(2)?.unwrap_or(0), r.i64(3)?.unwrap_or(0)),
+            default_view_bins: r.i64(4)?,
+        })
+    })?;
+    Ok(row.unwrap_or_default())
+}
+
 /// Pre-computed analytics the ETL path may read besides the block rows.
 #[derive(Debug, Clone, Default)]
 pub struct StoredAggregates {
@@ -552,18 +576,16 @@ pub fn load_legacy_blocks(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, 
 }
 
 /// The ETL loader: only `analytics.schedule_blocks_analytics`.
-pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: Intervals) -> Result<BlockSet> {
+pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: Intervals, meta: &StoredMeta) -> Result<BlockSet> {
     let read_blob = intervals != Intervals::Skip;
     let iv_col = if read_blob { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
     let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, iv_col, I, F];
     let mut set = BlockSet::new();
     // Reserve every column once: regrowing them (and a year of intervals, 7.9 MB) would copy them again.
-    let counts = query_opt(t, &d.stored_counts(), &[id.into()], &[I, I], |r| Ok((r.i64(0)?, r.i64(1)?)))?;
-    let (blocks, merged) = counts.unwrap_or((None, None));
     let cap = |n: Option<i64>| n.unwrap_or(0).clamp(0, 1 << 32) as usize;
-    set.reserve_blocks(cap(blocks));
+    set.reserve_blocks(cap(meta.total_blocks));
     if intervals == Intervals::Full {
-        set.vis.reserve_exact(cap(merged));
+        set.vis.reserve_exact(cap(meta.merged_interval_count));
     }
     let mut scratch: Vec<Period> = Vec::new();
     t.query(&d.etl_blocks(read_blob), &[id.into()], &cols, &mut |r| {
@@ -610,7 +632,7 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: In
     Ok(set)
 }
 
-pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggregates) -> Result<StoredAggregates> {
+pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggregates, meta: &StoredMeta) -> Result<StoredAggregates> {
     let mut agg = StoredAggregates::default();
     let p = [Value::from(id)];
     if want.summary {
@@ -656,7 +678,7 @@ pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggrega
         })?;
     }
     if want.default_view {
-        agg.default_view = load_default_view(t, d, id)?;
+        agg.default_view = load_default_view(t, d, id, meta)?;
     }
     if want.time_bins {
         agg.time_bins = query_vec(t, &d.time_bins(), &p, &[I; 10], time_bin_row)?;
@@ -677,11 +699,9 @@ fn time_bin_row(r: &dyn RowView) -> Result<TimeBinRow> {
 }
 
 /// The stored default view; None when the ETL that wrote the schedule's analytics did not store one.
-fn load_default_view(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<Option<DefaultView>> {
-    let meta = query_opt(t, &d.default_view_meta(), &[id.into()], &[I, I, I], |r| {
-        Ok((req_i64(r, 0)?, req_i64(r, 1)?, r.i64(2)?))
-    })?;
-    let Some((t0, t1, Some(n_bins))) = meta else { return Ok(None) };
+fn load_default_view(t: &mut dyn Transport, d: Dialect, id: i64, meta: &StoredMeta) -> Result<Option<DefaultView>> {
+    let Some(n_bins) = meta.default_view_bins else { return Ok(None) };
+    let (t0, t1) = meta.range;
     let p = [Value::from(id)];
     let bins = query_vec(t, &d.default_bins(), &p, &[I; 10], time_bin_row)?;
     let days = query_vec(t, &d.visibility_days(), &p, &[I, I, F], |r| {
