@@ -6,6 +6,7 @@
 
 use crate::derive::{merge_periods, total_hours};
 use crate::model::Period;
+use crate::strcol::StrCol;
 
 /// Schedule-level facts, read from `dbo.schedules` by both paths.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +23,7 @@ pub struct ScheduleFacts {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct BlockSet {
     pub block_id: Vec<i64>,
-    pub original_id: Vec<String>,
+    pub original_id: StrCol,
     pub ra_deg: Vec<f64>,
     pub dec_deg: Vec<f64>,
     pub priority: Vec<f64>,
@@ -45,6 +46,101 @@ pub struct BlockSet {
     /// Set by a loader asked for the digest of each block's intervals instead of the intervals (then `vis` is
     /// empty); flows use `window_digest(i)`, which computes it from `vis` otherwise.
     pub digests: Option<Vec<WindowDigest>>,
+    /// The per-block columns a loader filled; the others are empty, so a flow reading a column it did not
+    /// declare fails loudly (index out of bounds) instead of computing from defaults.
+    pub columns: BlockCols,
+}
+
+/// One per-block column of a `BlockSet` (the ETL loader's read order: `dialect::ETL_BLOCK_COLS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockCol {
+    BlockId,
+    OriginalId,
+    Ra,
+    Dec,
+    Priority,
+    RequestedSec,
+    MinObsSec,
+    MinAlt,
+    MaxAlt,
+    MinAz,
+    MaxAz,
+    FixedStart,
+    FixedStop,
+    SchedStart,
+    SchedStop,
+    PeriodCount,
+    TotalVisHours,
+}
+
+impl BlockCol {
+    /// Stored as FLOAT (NULL read as NaN where the column allows it).
+    pub fn is_float(self) -> bool {
+        !matches!(
+            self,
+            BlockCol::BlockId | BlockCol::OriginalId | BlockCol::RequestedSec | BlockCol::MinObsSec | BlockCol::PeriodCount
+        )
+    }
+
+    pub const ALL: [BlockCol; 17] = [
+        BlockCol::BlockId,
+        BlockCol::OriginalId,
+        BlockCol::Ra,
+        BlockCol::Dec,
+        BlockCol::Priority,
+        BlockCol::RequestedSec,
+        BlockCol::MinObsSec,
+        BlockCol::MinAlt,
+        BlockCol::MaxAlt,
+        BlockCol::MinAz,
+        BlockCol::MaxAz,
+        BlockCol::FixedStart,
+        BlockCol::FixedStop,
+        BlockCol::SchedStart,
+        BlockCol::SchedStop,
+        BlockCol::PeriodCount,
+        BlockCol::TotalVisHours,
+    ];
+}
+
+/// A set of `BlockCol`s: what a flow reads, hence what the ETL loader selects. Reading 8 of the 17 columns
+/// halves SQLite's share of a flow (it decodes every selected value of every row). The block id is always in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockCols(u32);
+
+impl BlockCols {
+    pub const ALL: BlockCols = BlockCols((1 << BlockCol::ALL.len()) - 1);
+    /// Both scheduled times: what `BlockSet::is_scheduled` reads.
+    pub const SCHEDULED: [BlockCol; 2] = [BlockCol::SchedStart, BlockCol::SchedStop];
+
+    pub const fn of(cols: &[BlockCol]) -> BlockCols {
+        let mut bits = 1u32 << BlockCol::BlockId as u32;
+        let mut k = 0;
+        while k < cols.len() {
+            bits |= 1 << cols[k] as u32;
+            k += 1;
+        }
+        BlockCols(bits)
+    }
+
+    pub const fn union(self, other: BlockCols) -> BlockCols {
+        BlockCols(self.0 | other.0)
+    }
+
+    pub fn has(self, c: BlockCol) -> bool {
+        self.0 & (1 << c as u32) != 0
+    }
+
+    /// The columns in read order.
+    pub fn iter(self) -> impl Iterator<Item = BlockCol> {
+        BlockCol::ALL.into_iter().filter(move |&c| self.has(c))
+    }
+}
+
+impl Default for BlockCols {
+    fn default() -> Self {
+        BlockCols::ALL
+    }
 }
 
 /// Scheduled times within this many days of a window edge count as inside it (1 s).
@@ -99,17 +195,16 @@ impl BlockSet {
 
     /// Room for `n` more blocks in every per-block column (a loader that knows the row count).
     pub fn reserve_blocks(&mut self, n: usize) {
-        self.block_id.reserve_exact(n);
-        self.original_id.reserve_exact(n);
-        for v in [
-            &mut self.ra_deg, &mut self.dec_deg, &mut self.priority, &mut self.min_alt, &mut self.max_alt,
-            &mut self.min_az, &mut self.max_az, &mut self.fixed_start, &mut self.fixed_stop, &mut self.sched_start,
-            &mut self.sched_stop, &mut self.total_vis_hours,
-        ] {
-            v.reserve_exact(n);
-        }
-        for v in [&mut self.requested_sec, &mut self.min_obs_sec, &mut self.vis_period_count] {
-            v.reserve_exact(n);
+        let cols = self.columns;
+        for c in cols.iter() {
+            match c {
+                BlockCol::BlockId => self.block_id.reserve_exact(n),
+                BlockCol::OriginalId => self.original_id.reserve(n, 0),
+                BlockCol::RequestedSec => self.requested_sec.reserve_exact(n),
+                BlockCol::MinObsSec => self.min_obs_sec.reserve_exact(n),
+                BlockCol::PeriodCount => self.vis_period_count.reserve_exact(n),
+                c => self.f64_col_mut(c).reserve_exact(n),
+            }
         }
         self.vis_offsets.reserve_exact(n);
     }
@@ -118,13 +213,48 @@ impl BlockSet {
         self.block_id.len()
     }
 
+    /// Empty every column outside `cols`, as a narrow load leaves them (tests run flows on this).
+    pub fn keep_only(&mut self, cols: BlockCols) {
+        let cols = cols.union(BlockCols::of(&[]));
+        for c in BlockCol::ALL.into_iter().filter(|&c| !cols.has(c)) {
+            match c {
+                BlockCol::BlockId => unreachable!("the block id is always kept"),
+                BlockCol::OriginalId => self.original_id = StrCol::new(),
+                BlockCol::RequestedSec => self.requested_sec = Vec::new(),
+                BlockCol::MinObsSec => self.min_obs_sec = Vec::new(),
+                BlockCol::PeriodCount => self.vis_period_count = Vec::new(),
+                c => *self.f64_col_mut(c) = Vec::new(),
+            }
+        }
+        self.columns = cols;
+    }
+
+    /// The float column behind `c` (panics for the others).
+    pub fn f64_col_mut(&mut self, c: BlockCol) -> &mut Vec<f64> {
+        match c {
+            BlockCol::Ra => &mut self.ra_deg,
+            BlockCol::Dec => &mut self.dec_deg,
+            BlockCol::Priority => &mut self.priority,
+            BlockCol::MinAlt => &mut self.min_alt,
+            BlockCol::MaxAlt => &mut self.max_alt,
+            BlockCol::MinAz => &mut self.min_az,
+            BlockCol::MaxAz => &mut self.max_az,
+            BlockCol::FixedStart => &mut self.fixed_start,
+            BlockCol::FixedStop => &mut self.fixed_stop,
+            BlockCol::SchedStart => &mut self.sched_start,
+            BlockCol::SchedStop => &mut self.sched_stop,
+            BlockCol::TotalVisHours => &mut self.total_vis_hours,
+            other => panic!("{other:?} is not a float column"),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.block_id.is_empty()
     }
 
     fn push_row(&mut self, r: BlockRow) {
         self.block_id.push(r.block_id);
-        self.original_id.push(r.original_id);
+        self.original_id.push(&r.original_id);
         self.ra_deg.push(r.ra_deg);
         self.dec_deg.push(r.dec_deg);
         self.priority.push(r.priority);
@@ -157,37 +287,6 @@ impl BlockSet {
         self.total_vis_hours.push(total_hours);
         self.vis.extend_from_slice(merged);
         self.vis_offsets.push(self.vis.len());
-    }
-
-    /// ETL loader without a copy: `fill` appends the block's merged intervals to the shared buffer (decoded
-    /// straight from the stored blob); on error nothing is pushed.
-    pub fn push_merged_with<E>(
-        &mut self,
-        row: BlockRow,
-        period_count: i64,
-        total_hours: f64,
-        fill: impl FnOnce(&mut Vec<Period>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        let before = self.vis.len();
-        if let Err(e) = fill(&mut self.vis) {
-            self.vis.truncate(before);
-            return Err(e);
-        }
-        self.push_row(row);
-        self.vis_period_count.push(period_count);
-        self.total_vis_hours.push(total_hours);
-        self.vis_offsets.push(self.vis.len());
-        Ok(())
-    }
-
-    /// ETL loader for flows that need only the digest of each block's intervals (validation): the intervals are
-    /// summarised as they are read and not kept.
-    pub fn push_digest(&mut self, row: BlockRow, period_count: i64, total_hours: f64, digest: WindowDigest) {
-        self.push_row(row);
-        self.vis_period_count.push(period_count);
-        self.total_vis_hours.push(total_hours);
-        self.vis_offsets.push(self.vis.len());
-        self.digests.get_or_insert_with(Vec::new).push(digest);
     }
 
     /// The digest of block i's merged intervals (stored by the loader, or computed from them).
@@ -224,7 +323,7 @@ impl BlockSet {
     pub fn row(&self, i: usize) -> BlockRow {
         BlockRow {
             block_id: self.block_id[i],
-            original_id: self.original_id[i].clone(),
+            original_id: self.original_id[i].to_string(),
             ra_deg: self.ra_deg[i],
             dec_deg: self.dec_deg[i],
             priority: self.priority[i],
@@ -276,5 +375,56 @@ impl BlockSet {
         } else {
             f64::NAN
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64) -> BlockRow {
+        BlockRow {
+            block_id: id,
+            original_id: format!("b{id}"),
+            ra_deg: 10.0,
+            dec_deg: -5.0,
+            priority: 3.0,
+            requested_sec: 1800,
+            min_obs_sec: 600,
+            min_alt: 30.0,
+            max_alt: f64::NAN,
+            min_az: f64::NAN,
+            max_az: f64::NAN,
+            fixed_start: f64::NAN,
+            fixed_stop: f64::NAN,
+            sched_start: 60000.0,
+            sched_stop: 60000.1,
+        }
+    }
+
+    #[test]
+    fn block_cols_always_hold_the_block_id_and_iterate_in_read_order() {
+        let c = BlockCols::of(&[BlockCol::TotalVisHours, BlockCol::Ra]);
+        assert_eq!(c.iter().collect::<Vec<_>>(), vec![BlockCol::BlockId, BlockCol::Ra, BlockCol::TotalVisHours]);
+        assert!(c.has(BlockCol::BlockId) && !c.has(BlockCol::Dec));
+        assert_eq!(BlockCols::ALL.iter().count(), 17);
+        assert_eq!(BlockCols::default(), BlockCols::ALL);
+        assert_eq!(c.union(BlockCols::of(&BlockCols::SCHEDULED)).iter().count(), 5);
+        assert_eq!(BlockCol::ALL.iter().filter(|c| c.is_float()).count(), 12);
+    }
+
+    #[test]
+    fn keep_only_empties_the_other_columns() {
+        let mut b = BlockSet::new();
+        b.push_raw(row(1), vec![Period::new(60000.0, 60001.0)]);
+        b.push_raw(row(2), vec![]);
+        b.keep_only(BlockCols::of(&[BlockCol::Priority, BlockCol::SchedStart, BlockCol::SchedStop]));
+        assert_eq!(b.len(), 2);
+        assert_eq!(b.priority, vec![3.0, 3.0]);
+        assert!(b.is_scheduled(0));
+        assert!(b.original_id.is_empty() && b.min_alt.is_empty() && b.requested_sec.is_empty());
+        assert!(b.total_vis_hours.is_empty() && b.vis_period_count.is_empty());
+        // a flow reading an undeclared column fails loudly
+        assert!(std::panic::catch_unwind(|| b.requested_hours(0)).is_err());
     }
 }

@@ -97,6 +97,30 @@ impl PriorityBins {
     }
 }
 
+/// Min, max and mean only (the same numbers as `Stats`, without the sort a median needs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+impl Span {
+    /// `values` in the order of summation (ascending block id), NaN-free.
+    pub fn of(values: &[f64]) -> Span {
+        if values.is_empty() {
+            return Span { min: None, max: None, mean: None };
+        }
+        let (mut sum, mut lo, mut hi) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
+        for &v in values {
+            sum += v;
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        Span { min: Some(lo), max: Some(hi), mean: Some(sum / values.len() as f64) }
+    }
+}
+
 /// Descriptive statistics of data-model.md §2 (population std, nulls for an empty set).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Stats {
@@ -297,6 +321,14 @@ impl EqualBins {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn span_agrees_with_stats() {
+        let v = [3.5, -1.0, 7.25, 0.1, 0.2, 0.3];
+        let (sp, st) = (Span::of(&v), Stats::of(&v));
+        assert_eq!((sp.min, sp.max, sp.mean), (st.min, st.max, st.mean));
+        assert_eq!(Span::of(&[]), Span { min: None, max: None, mean: None });
+    }
 
     #[test]
     fn merge_joins_touching_and_overlapping() {

@@ -15,6 +15,7 @@ pub mod parse;
 pub mod payload;
 pub mod service;
 pub mod store;
+pub mod strcol;
 
 pub use error::{CoreError, FormatIssue, Result};
 

@@ -1,6 +1,8 @@
 //! Flow payloads: a small tree of scalars, dicts and typed columns, built by the flows and converted to
 //! Python (numpy arrays for numeric columns) by the bindings, or to JSON by tests.
 
+use crate::strcol::StrCol;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
     Null,
@@ -16,7 +18,7 @@ pub enum Val {
     ColU8(Vec<u8>),
     ColF64(Vec<f64>),
     ColBool(Vec<bool>),
-    ColStr(Vec<String>),
+    ColStr(StrCol),
 }
 
 impl Val {
@@ -109,7 +111,16 @@ impl Val {
             Val::ColU8(v) => seq(out, v, |o, x| o.push_str(&x.to_string())),
             Val::ColF64(v) => seq(out, v, |o, x| f(o, *x)),
             Val::ColBool(v) => seq(out, v, |o, x| o.push_str(if *x { "true" } else { "false" })),
-            Val::ColStr(v) => seq(out, v, |o, x| s(o, x)),
+            Val::ColStr(v) => {
+                out.push('[');
+                for (i, x) in v.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    s(out, x);
+                }
+                out.push(']');
+            }
         }
     }
 }
@@ -199,6 +210,18 @@ impl From<Vec<bool>> for Val {
 }
 impl From<Vec<String>> for Val {
     fn from(v: Vec<String>) -> Self {
+        Val::ColStr(v.into())
+    }
+}
+impl From<StrCol> for Val {
+    fn from(v: StrCol) -> Self {
         Val::ColStr(v)
+    }
+}
+
+impl Val {
+    /// A text column (tests and small label columns).
+    pub fn strs(items: &[&str]) -> Val {
+        Val::ColStr(items.iter().copied().collect())
     }
 }

@@ -1,12 +1,12 @@
 //! The operations the bindings expose, free of Python: ingest an upload, run a flow on a data path.
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCols, BlockSet, ScheduleFacts};
 use crate::error::{CoreError, Result};
 use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
 use crate::store::dialect::{self, Table};
-use crate::store::{Aggregates, Intervals, Store, StoredAggregates};
+use crate::store::{Aggregates, Intervals, LoadPlan, Store, StoredAggregates};
 use crate::store::IngestResult;
 
 /// One uploaded file as received (maybe gzip-compressed).
@@ -116,6 +116,31 @@ impl FlowParams {
         })
     }
 
+    /// What the flow loads on either path.
+    pub fn load_plan(&self) -> LoadPlan {
+        LoadPlan {
+            columns: self.block_columns(),
+            visibility: self.needs_visibility(),
+            intervals: self.intervals(),
+            aggregates: self.aggregates(),
+            dark_periods: matches!(self, FlowParams::VisibilityMap(_) | FlowParams::Timeline | FlowParams::Validation),
+        }
+    }
+
+    /// The block columns the flow reads: the ETL loader selects only these (each flow declares its own).
+    fn block_columns(&self) -> BlockCols {
+        match self {
+            FlowParams::SkyMap(_) => flows::sky_map::COLUMNS,
+            FlowParams::Distributions { .. } => flows::distributions::COLUMNS,
+            FlowParams::VisibilityMap(_) => flows::visibility::COLUMNS,
+            FlowParams::Timeline => flows::timeline::COLUMNS,
+            FlowParams::Insights(_) => flows::insights::COLUMNS,
+            FlowParams::Trends(_) => flows::trends::COLUMNS,
+            FlowParams::Compare { .. } => flows::compare::COLUMNS,
+            FlowParams::Validation => BlockCols::ALL,
+        }
+    }
+
     /// Whether the flow needs visibility periods (the legacy loader can skip parsing the JSON otherwise).
     fn needs_visibility(&self) -> bool {
         !matches!(self, FlowParams::SkyMap(_) | FlowParams::Compare { .. })
@@ -159,14 +184,14 @@ impl FlowParams {
     }
 }
 
-fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: Intervals, agg: Aggregates) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
+fn load(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<(ScheduleFacts, BlockSet, Option<StoredAggregates>)> {
     match source {
         Source::Legacy => {
-            let (f, b) = store.load_legacy(id, with_vis)?;
+            let (f, b) = store.load_legacy(id, &params.load_plan())?;
             Ok((f, b, None))
         }
         Source::Etl => {
-            let (f, b, a) = store.load_etl(id, intervals, agg)?;
+            let (f, b, a) = store.load_etl(id, &params.load_plan())?;
             Ok((f, b, Some(a)))
         }
     }
@@ -177,12 +202,16 @@ fn load(store: &Store, id: i64, source: Source, with_vis: bool, intervals: Inter
 /// Compare reads these columns for each of its two schedules.
 pub fn etl_reads(params: &FlowParams) -> Vec<(Table, Vec<&'static str>)> {
     let skip_id = |cols: &[&'static str]| cols.iter().copied().filter(|c| *c != "schedule_id").collect::<Vec<_>>();
-    let agg = params.aggregates();
-    let mut blocks: Vec<&'static str> = dialect::ETL_BLOCK_COLS.to_vec();
-    if params.intervals() != Intervals::Skip && !agg.default_view {
+    let plan = params.load_plan();
+    let agg = plan.aggregates;
+    let mut blocks: Vec<&'static str> = plan.columns.iter().map(|c| dialect::ETL_BLOCK_COLS[c as usize]).collect();
+    if plan.intervals != Intervals::Skip && !agg.default_view {
         blocks.push("visibility_intervals");
     }
     let mut out = vec![(Table::BlocksAnalytics, blocks)];
+    if plan.dark_periods {
+        out.push((Table::Schedules, vec!["dark_periods_json"]));
+    }
     if agg.summary {
         out.push((Table::SummaryAnalytics, dialect::SUMMARY_COLS.to_vec()));
     }
@@ -206,7 +235,7 @@ pub type Loaded = (ScheduleFacts, BlockSet, Option<StoredAggregates>);
 
 /// Load what one flow needs from one data path (the first half of `run_flow`).
 pub fn load_for(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Loaded> {
-    load(store, id, source, params.needs_visibility(), params.intervals(), params.aggregates())
+    load(store, id, source, params)
 }
 
 /// Compute a flow from what `load_for` returned (Compare loads its second schedule here).
@@ -238,7 +267,7 @@ pub fn compute(store: &Store, source: Source, params: &FlowParams, loaded: Loade
             flows::trends::trends(&facts, &b, p, stored)?
         }
         FlowParams::Compare { other_schedule_id } => {
-            let (of, ob, _) = load(store, *other_schedule_id, source, false, Intervals::Skip, Aggregates::default())?;
+            let (of, ob, _) = load(store, *other_schedule_id, source, params)?;
             flows::compare::compare(&facts, &b, &of, &ob)
         }
         FlowParams::Validation => flows::validation::validation(&facts, &b),
@@ -251,7 +280,7 @@ pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> 
         // Two independent reads: load the schedules on two threads, each with its own pooled connection.
         // Errors keep the order of a sequential run (the first schedule's first).
         let (first, other) = std::thread::scope(|sc| {
-            let other = sc.spawn(|| load(store, *other_schedule_id, source, false, Intervals::Skip, Aggregates::default()));
+            let other = sc.spawn(|| load(store, *other_schedule_id, source, params));
             (load_for(store, id, source, params), other.join().expect("compare load thread"))
         });
         let ((f, b, _), (of, ob, _)) = (first?, other?);

@@ -2,8 +2,9 @@
 
 use numpy::IntoPyArray;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString};
 use tsi_core::payload::Val;
+use tsi_core::strcol::StrCol;
 
 pub fn to_py(py: Python<'_>, v: Val) -> PyResult<PyObject> {
     Ok(match v {
@@ -31,6 +32,25 @@ pub fn to_py(py: Python<'_>, v: Val) -> PyResult<PyObject> {
         Val::ColU8(v) => v.into_pyarray(py).into_any().unbind(),
         Val::ColF64(v) => v.into_pyarray(py).into_any().unbind(),
         Val::ColBool(v) => v.into_pyarray(py).into_any().unbind(),
-        Val::ColStr(v) => PyList::new(py, v)?.into_any().unbind(),
+        Val::ColStr(v) => text_column(py, &v)?,
     })
+}
+
+/// A text column as a list of str. Labels repeat in runs (a month per segment), so a row equal to the one
+/// before shares its str object instead of building another.
+fn text_column(py: Python<'_>, v: &StrCol) -> PyResult<PyObject> {
+    let mut items: Vec<PyObject> = Vec::with_capacity(v.len());
+    let mut prev: Option<(&str, PyObject)> = None;
+    for s in v.iter() {
+        let obj = match &prev {
+            Some((p, o)) if *p == s => o.clone_ref(py),
+            _ => {
+                let o = PyString::new(py, s).into_any().unbind();
+                prev = Some((s, o.clone_ref(py)));
+                o
+            }
+        };
+        items.push(obj);
+    }
+    Ok(PyList::new(py, items)?.into_any().unbind())
 }

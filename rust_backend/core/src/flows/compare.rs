@@ -2,10 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, Stats};
 use crate::model::Period;
 use crate::payload::{dict, Val};
+
+/// The block columns Compare reads of each schedule (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Priority, BlockCol::RequestedSec, BlockCol::SchedStart, BlockCol::SchedStop,
+]);
 
 fn blocks_table(b: &BlockSet) -> Val {
     let n = b.len();
@@ -52,7 +57,7 @@ fn stats(b: &BlockSet) -> Val {
 }
 
 fn id_map(b: &BlockSet) -> BTreeMap<&str, usize> {
-    b.original_id.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect()
+    b.original_id.iter().enumerate().map(|(i, s)| (s, i)).collect()
 }
 
 pub fn compare(cur_facts: &ScheduleFacts, cur: &BlockSet, other_facts: &ScheduleFacts, other: &BlockSet) -> Val {

@@ -1,8 +1,14 @@
 //! Distributions flow (flows.md §2).
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{PriorityBins, Stats};
 use crate::payload::{dict, Val};
+
+/// The block columns the distributions read (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Priority, BlockCol::RequestedSec, BlockCol::MinAlt, BlockCol::MaxAlt,
+    BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::TotalVisHours,
+]);
 
 pub fn distributions(_facts: &ScheduleFacts, b: &BlockSet, exclude_impossible: bool) -> Val {
     let n = b.len();
@@ -37,7 +43,7 @@ pub fn distributions(_facts: &ScheduleFacts, b: &BlockSet, exclude_impossible: b
         .build();
     let blocks = dict()
         .put("block_id", inc.iter().map(|&i| b.block_id[i]).collect::<Vec<i64>>())
-        .put("original_block_id", inc.iter().map(|&i| b.original_id[i].clone()).collect::<Vec<String>>())
+        .put("original_block_id", b.original_id.pick(inc.iter().copied()))
         .put("priority", prio.clone())
         .put("priority_bin", bins.bins_of(&prio))
         .put("total_visibility_hours", vis)

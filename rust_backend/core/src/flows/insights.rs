@@ -1,9 +1,15 @@
 //! Insights flow (flows.md §5) and the per-schedule summary row of `analytics.schedule_summary_analytics`.
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{spearman, Stats};
 use crate::flows::conflicts::{find_conflicts, Conflict};
 use crate::payload::{dict, Val};
+
+/// The block columns Insights reads (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Ra, BlockCol::Dec, BlockCol::Priority, BlockCol::RequestedSec,
+    BlockCol::MinAlt, BlockCol::MaxAlt, BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::TotalVisHours,
+]);
 
 /// Maximum number of conflict rows in the payload.
 pub const MAX_CONFLICT_ROWS: usize = 10_000;
@@ -160,7 +166,7 @@ fn top_table(b: &BlockSet, include: &[usize], key: &[f64], top_n: usize) -> Val 
     order.sort_by(cmp);
     dict()
         .put("block_id", order.iter().map(|&i| b.block_id[i]).collect::<Vec<i64>>())
-        .put("original_block_id", order.iter().map(|&i| b.original_id[i].clone()).collect::<Vec<String>>())
+        .put("original_block_id", b.original_id.pick(order.iter().copied()))
         .put("priority", order.iter().map(|&i| b.priority[i]).collect::<Vec<f64>>())
         .put("total_visibility_hours", order.iter().map(|&i| b.total_vis_hours[i]).collect::<Vec<f64>>())
         .put("requested_hours", order.iter().map(|&i| b.requested_hours(i)).collect::<Vec<f64>>())
@@ -172,11 +178,11 @@ fn conflicts_table(b: &BlockSet, c: &[Conflict]) -> Val {
     let c = &c[..c.len().min(MAX_CONFLICT_ROWS)];
     dict()
         .put("block_id_1", c.iter().map(|p| b.block_id[p.a]).collect::<Vec<i64>>())
-        .put("original_block_id_1", c.iter().map(|p| b.original_id[p.a].clone()).collect::<Vec<String>>())
+        .put("original_block_id_1", b.original_id.pick(c.iter().map(|p| p.a)))
         .put("start_1_mjd", c.iter().map(|p| b.sched_start[p.a]).collect::<Vec<f64>>())
         .put("stop_1_mjd", c.iter().map(|p| b.sched_stop[p.a]).collect::<Vec<f64>>())
         .put("block_id_2", c.iter().map(|p| b.block_id[p.b]).collect::<Vec<i64>>())
-        .put("original_block_id_2", c.iter().map(|p| b.original_id[p.b].clone()).collect::<Vec<String>>())
+        .put("original_block_id_2", b.original_id.pick(c.iter().map(|p| p.b)))
         .put("start_2_mjd", c.iter().map(|p| b.sched_start[p.b]).collect::<Vec<f64>>())
         .put("stop_2_mjd", c.iter().map(|p| b.sched_stop[p.b]).collect::<Vec<f64>>())
         .put("overlap_hours", c.iter().map(|p| p.overlap_hours).collect::<Vec<f64>>())

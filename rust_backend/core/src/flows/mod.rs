@@ -8,6 +8,7 @@ pub mod insights;
 pub mod overlays;
 pub mod projection;
 pub mod sky_map;
+pub mod smoothing;
 pub mod timeline;
 pub mod trends;
 pub mod validation;

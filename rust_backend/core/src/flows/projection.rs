@@ -47,12 +47,30 @@ pub fn lambda_deg(ra_deg: f64, center_ra_deg: f64) -> f64 {
 
 /// Mollweide auxiliary angle θ solving 2θ + sin 2θ = π sin φ (Newton until the step is below 1e−12).
 pub fn mollweide_theta(phi: f64) -> f64 {
-    if phi >= FRAC_PI_2 {
-        return FRAC_PI_2;
-    }
-    if phi <= -FRAC_PI_2 {
-        return -FRAC_PI_2;
-    }
+    mollweide(phi).0
+}
+
+/// Intervals of sin φ in the table of θ that starts Newton's method.
+const THETA_TABLE: usize = 1024;
+/// Beyond this |sin φ| (within 2.6° of a pole) the table's start is too coarse (θ has a cube-root cusp at the
+/// poles): Newton starts from φ instead.
+const TABLE_MAX_SIN: f64 = 0.999;
+
+/// θ at sin φ = −1 + 2k/THETA_TABLE, converged to the last bit.
+fn theta_table() -> &'static [f64] {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..=THETA_TABLE)
+            .map(|k| {
+                let s = -1.0 + 2.0 * k as f64 / THETA_TABLE as f64;
+                newton_from_phi(s.clamp(-1.0, 1.0).asin(), 1e-16).0
+            })
+            .collect()
+    })
+}
+
+/// Newton's method from θ = φ: (θ, sin θ, cos θ).
+fn newton_from_phi(phi: f64, tol: f64) -> (f64, f64, f64) {
     let target = PI * phi.sin();
     let mut theta = phi;
     for _ in 0..200 {
@@ -63,11 +81,44 @@ pub fn mollweide_theta(phi: f64) -> f64 {
         }
         let step = f / d;
         theta -= step;
-        if step.abs() < 1e-12 {
+        if step.abs() < tol {
             break;
         }
     }
-    theta
+    (theta, theta.sin(), theta.cos())
+}
+
+/// (θ, sin θ, cos θ) of the Mollweide equation. Newton starts from the table interpolated at sin φ (about two
+/// steps instead of five from φ) and works with sin θ and cos θ (sin 2θ = 2 sin θ cos θ, 2 + 2 cos 2θ =
+/// 4 cos² θ), which the projection needs too: after the last step, below 1e−12, they are moved to the new θ to
+/// first order (the error is the step squared).
+fn mollweide(phi: f64) -> (f64, f64, f64) {
+    if phi >= FRAC_PI_2 {
+        return (FRAC_PI_2, 1.0, 0.0);
+    }
+    if phi <= -FRAC_PI_2 {
+        return (-FRAC_PI_2, -1.0, 0.0);
+    }
+    let sin_phi = phi.sin();
+    if sin_phi.abs() > TABLE_MAX_SIN {
+        return newton_from_phi(phi, 1e-12);
+    }
+    let table = theta_table();
+    let u = (sin_phi + 1.0) * (THETA_TABLE as f64 / 2.0);
+    let k = (u as usize).min(THETA_TABLE - 1);
+    let mut theta = table[k] + (u - k as f64) * (table[k + 1] - table[k]);
+    let target = PI * sin_phi;
+    let (mut s, mut c) = (theta.sin(), theta.cos());
+    for _ in 0..50 {
+        let f = 2.0 * theta + 2.0 * s * c - target;
+        let step = f / (4.0 * c * c);
+        theta -= step;
+        if step.abs() < 1e-12 {
+            return (theta, s - step * c, c + step * s);
+        }
+        (s, c) = (theta.sin(), theta.cos());
+    }
+    (theta, s, c)
 }
 
 /// Project with λ given directly (degrees, in [−180, 180]); not for cartesian.
@@ -78,8 +129,8 @@ pub fn project_lambda(proj: Projection, lambda_deg: f64, dec_deg: f64, ra_left: 
     match proj {
         Projection::Cartesian => (lambda_deg, dec_deg),
         Projection::Mollweide => {
-            let theta = mollweide_theta(phi);
-            (s * (2.0 * SQRT_2 / PI) * lam * theta.cos(), SQRT_2 * theta.sin())
+            let (_, sin_t, cos_t) = mollweide(phi);
+            (s * (2.0 * SQRT_2 / PI) * lam * cos_t, SQRT_2 * sin_t)
         }
         Projection::Hammer => {
             let z = (1.0 + phi.cos() * (lam / 2.0).cos()).sqrt();
@@ -152,6 +203,19 @@ mod tests {
             let phi: f64 = dec.to_radians();
             let t = mollweide_theta(phi);
             assert!((2.0 * t + (2.0 * t).sin() - PI * phi.sin()).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn mollweide_from_the_table_agrees_with_newton_from_phi() {
+        // every 0.01° of declination, both sides of the table's limit and the poles' neighbourhood
+        for k in -9000..=9000 {
+            let phi = (k as f64 * 0.01).to_radians();
+            let (t, s, c) = mollweide(phi);
+            let (rt, rs, rc) = newton_from_phi(phi, 1e-16);
+            assert!((t - rt).abs() < 1e-13, "θ at {k}: {t} vs {rt}");
+            assert!((s - rs).abs() < 1e-13 && (c - rc).abs() < 1e-13, "sin/cos at {k}");
+            assert!((2.0 * t + (2.0 * t).sin() - PI * phi.sin()).abs() < 1e-12);
         }
     }
 

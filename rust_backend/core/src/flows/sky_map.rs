@@ -1,11 +1,17 @@
 //! Sky map flow (flows.md §1).
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{PriorityBins, BIN_COLORS, BIN_LABELS};
 use crate::flows::overlays::{axes, overlays};
 use crate::flows::projection::{project, Projection};
 use crate::payload::{dict, Val};
 use crate::{CoreError, Result};
+
+/// The block columns the sky map reads (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Ra, BlockCol::Dec, BlockCol::Priority, BlockCol::RequestedSec,
+    BlockCol::SchedStart, BlockCol::SchedStop,
+]);
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SkyMapParams {

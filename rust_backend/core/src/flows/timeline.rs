@@ -7,10 +7,17 @@
 
 use std::collections::BTreeSet;
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, total_hours, PriorityBins, MJD_UNIX_EPOCH};
 use crate::model::Period;
 use crate::payload::{dict, Val};
+use crate::strcol::StrCol;
+
+/// The block columns the timeline reads (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Ra, BlockCol::Dec, BlockCol::Priority, BlockCol::RequestedSec,
+    BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::PeriodCount, BlockCol::TotalVisHours,
+]);
 
 /// (year, month 1..=12, day 1..=31) of a day number counted from 1970-01-01 (H. Hinnant's algorithm).
 pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -125,12 +132,12 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
         }
     };
     let mut cursor = MonthCursor::default();
-    let (mut seg_row, mut seg_month, mut seg_a, mut seg_b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut seg_row, mut seg_month, mut seg_a, mut seg_b) = (Vec::new(), StrCol::new(), Vec::new(), Vec::new());
     for (r, &i) in rows.iter().enumerate() {
         cursor.split(b.sched_start[i], b.sched_stop[i], |mo, a, z| {
             note_month(mo);
             seg_row.push(r as i64);
-            seg_month.push(mo.to_string());
+            seg_month.push(mo);
             seg_a.push(a);
             seg_b.push(z);
         });
@@ -138,26 +145,26 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
 
     let mut dark = facts.dark_periods.clone();
     let dark_merged: Vec<Period> = merge_periods(&mut dark);
-    let (mut dk_month, mut dk_a, mut dk_b) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut dk_month, mut dk_a, mut dk_b) = (StrCol::new(), Vec::new(), Vec::new());
     for p in &dark_merged {
         cursor.split(p.start, p.stop, |mo, a, z| {
             note_month(mo);
-            dk_month.push(mo.to_string());
+            dk_month.push(mo);
             dk_a.push(a);
             dk_b.push(z);
         });
     }
     // Daylight: complement of the dark segments within each month that has any (dark segments are sorted
     // and disjoint, grouped by month in ascending order).
-    let (mut dl_month, mut dl_a, mut dl_b) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut dl_month, mut dl_a, mut dl_b) = (StrCol::new(), Vec::new(), Vec::new());
     let mut k = 0;
     while k < dk_month.len() {
-        let mo = dk_month[k].clone();
-        let end = month_days(&mo) + 1.0;
+        let mo = &dk_month[k];
+        let end = month_days(mo) + 1.0;
         let mut cur = 1.0;
-        while k < dk_month.len() && dk_month[k] == mo {
+        while k < dk_month.len() && &dk_month[k] == mo {
             if dk_a[k] > cur {
-                dl_month.push(mo.clone());
+                dl_month.push(mo);
                 dl_a.push(cur);
                 dl_b.push(dk_a[k]);
             }
@@ -165,7 +172,7 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
             k += 1;
         }
         if cur < end {
-            dl_month.push(mo.clone());
+            dl_month.push(mo);
             dl_a.push(cur);
             dl_b.push(end);
         }
@@ -207,7 +214,7 @@ pub fn timeline(facts: &ScheduleFacts, b: &BlockSet) -> Val {
     let col_f = |f: &dyn Fn(usize) -> f64| -> Val { Val::ColF64(rows.iter().map(|&i| f(i)).collect()) };
     let blocks = dict()
         .put("block_id", rows.iter().map(|&i| b.block_id[i]).collect::<Vec<i64>>())
-        .put("original_block_id", rows.iter().map(|&i| b.original_id[i].clone()).collect::<Vec<String>>())
+        .put("original_block_id", b.original_id.pick(rows.iter().copied()))
         .put("priority", col_f(&|i| b.priority[i]))
         .put("priority_bin", rows.iter().map(|&i| pb.bin(b.priority[i])).collect::<Vec<u8>>())
         .put("scheduled_start_mjd", col_f(&|i| b.sched_start[i]))
@@ -284,7 +291,7 @@ mod tests {
         assert_eq!(seg.get("row"), Some(&Val::ColI64(vec![0, 0, 1, 1])));
         assert_eq!(
             seg.get("month"),
-            Some(&Val::ColStr(vec!["2027-01".into(), "2027-02".into(), "2027-12".into(), "2028-01".into()]))
+            Some(&Val::strs(&["2027-01", "2027-02", "2027-12", "2028-01"]))
         );
         let Some(Val::ColF64(a)) = seg.get("day_start") else { panic!() };
         let Some(Val::ColF64(z)) = seg.get("day_end") else { panic!() };
@@ -298,7 +305,7 @@ mod tests {
         assert_eq!(s.get("priority_max"), Some(&Val::Float(4.0)));
         assert_eq!(
             v.get("months"),
-            Some(&Val::ColStr(vec!["2027-01".into(), "2027-02".into(), "2027-12".into(), "2028-01".into()]))
+            Some(&Val::strs(&["2027-01", "2027-02", "2027-12", "2028-01"]))
         );
         // 5 Jan 21:00 → 5.875
         let p = split_by_month(at(2027, 1, 5, 21.0), at(2027, 1, 5, 22.0));
@@ -339,7 +346,7 @@ mod tests {
     fn empty_schedule() {
         let v = timeline(&facts(vec![]), &BlockSet::new());
         assert_eq!(v.get("blocks").unwrap().get("block_id"), Some(&Val::ColI64(vec![])));
-        assert_eq!(v.get("months"), Some(&Val::ColStr(vec![])));
+        assert_eq!(v.get("months"), Some(&Val::strs(&[])));
         let s = v.get("summary").unwrap();
         assert_eq!(s.get("scheduled_hours_total"), Some(&Val::Float(0.0)));
         assert_eq!(s.get("scheduled_hours_mean"), Some(&Val::Null));

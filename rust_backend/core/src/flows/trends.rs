@@ -9,11 +9,18 @@
 
 #![allow(clippy::neg_cmp_op_on_partial_ord)] // NaN-aware negated comparisons are intentional
 
-use crate::blockset::{BlockSet, ScheduleFacts};
-use crate::derive::{round_half_away, Stats};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
+use crate::derive::{round_half_away, Span};
 use crate::error::CoreError;
 use crate::flows::aggregates::{heatmap, priority_rates, rate_bins, HeatCell, PriorityRateRow, RateBinRow};
+use crate::flows::smoothing::{smooth_two, Smoothed};
 use crate::payload::{dict, Val};
+
+/// The block columns the trends read (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::Priority, BlockCol::RequestedSec, BlockCol::SchedStart, BlockCol::SchedStop,
+    BlockCol::TotalVisHours,
+]);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendsParams {
@@ -68,94 +75,6 @@ fn validate(p: &TrendsParams) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// Gaussian kernel regression of `y` on `x` (flows.md §6): (x, rate, n_effective).
-///
-/// The grid is uniform, so a point's weights along it follow a recurrence instead of one `exp` per pair: with
-/// z = (x_j − x_i)/bw and h = step/bw, the next grid point has z − h, so
-/// w' = exp(−½(z − h)²) = w · g · exp(−½h²) with g = exp(z·h), and g' = g · exp(−h²).
-/// Weights are recomputed exactly every `RESYNC` points (and at the last, which is `max` itself), so rounding
-/// cannot accumulate; a weight within 1e-9 of the `n_effective` threshold is recomputed exactly before it is
-/// compared. Bandwidths are at least 0.05 of the range, so |z| ≤ 20 and nothing underflows.
-pub(crate) fn smooth(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f64>, Vec<f64>, Vec<i64>) {
-    const RESYNC: usize = 50;
-    const THRESHOLD: f64 = 0.01;
-    let n = x.len();
-    if n == 0 || m == 0 {
-        return (Vec::new(), Vec::new(), Vec::new());
-    }
-    let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if hi == lo {
-        let s = y.iter().filter(|&&v| v).count() as f64;
-        return (vec![lo], vec![s / n as f64], vec![n as i64]);
-    }
-    let bw = bandwidth * (hi - lo);
-    let step = if m > 1 { (hi - lo) / (m - 1) as f64 } else { 0.0 };
-    let h = step / bw;
-    let (shrink_w, shrink_g) = ((-0.5 * h * h).exp(), (-h * h).exp());
-    let yf: Vec<f64> = y.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect();
-    let exact = |xj: f64, xi: f64| {
-        let z = (xj - xi) / bw;
-        ((-0.5 * z * z).exp(), z)
-    };
-    let (mut w, mut g) = (vec![0.0; n], vec![0.0; n]);
-    let mut gx = Vec::with_capacity(m);
-    let mut rate = Vec::with_capacity(m);
-    let mut neff = Vec::with_capacity(m);
-    for i in 0..m {
-        let xi = if m > 1 && i == m - 1 { hi } else { lo + i as f64 * step };
-        if i % RESYNC == 0 || i == m - 1 {
-            for j in 0..n {
-                let (wj, z) = exact(x[j], xi);
-                w[j] = wj;
-                g[j] = (z * h).exp();
-            }
-        }
-        // Four running sums per quantity (in a fixed order, so results do not vary), which the compiler keeps in
-        // vector registers; a single running sum would be one long dependency chain.
-        // The weights are used, then advanced to the next grid point, in the same pass. All lanes are f64
-        // (counts as sums of 1.0, exact far beyond any block count), so the loop vectorises. A weight within
-        // 1e-9 of the threshold shows as a difference between the counts above THRESHOLD ± 1e-9.
-        let (mut sw4, mut swy4, mut hi4, mut lo4) = ([0.0f64; 4], [0.0f64; 4], [0.0f64; 4], [0.0f64; 4]);
-        let mut wc = w.chunks_exact_mut(4);
-        let mut gc = g.chunks_exact_mut(4);
-        let yc = yf.chunks_exact(4);
-        let y_rest = yc.remainder();
-        for ((wq, gq), yq) in (&mut wc).zip(&mut gc).zip(yc) {
-            for k in 0..4 {
-                let wj = wq[k];
-                sw4[k] += wj;
-                swy4[k] += wj * yq[k];
-                hi4[k] += if wj > THRESHOLD + 1e-9 { 1.0 } else { 0.0 };
-                lo4[k] += if wj > THRESHOLD - 1e-9 { 1.0 } else { 0.0 };
-                wq[k] = wj * (gq[k] * shrink_w);
-                gq[k] *= shrink_g;
-            }
-        }
-        let (w_rest, g_rest) = (wc.into_remainder(), gc.into_remainder());
-        for (k, ((wj, gj), &yj)) in w_rest.iter_mut().zip(g_rest.iter_mut()).zip(y_rest).enumerate() {
-            sw4[k] += *wj;
-            swy4[k] += *wj * yj;
-            hi4[k] += if *wj > THRESHOLD + 1e-9 { 1.0 } else { 0.0 };
-            lo4[k] += if *wj > THRESHOLD - 1e-9 { 1.0 } else { 0.0 };
-            *wj *= *gj * shrink_w;
-            *gj *= shrink_g;
-        }
-        let sw = (sw4[0] + sw4[1]) + (sw4[2] + sw4[3]);
-        let swy = (swy4[0] + swy4[1]) + (swy4[2] + swy4[3]);
-        let (hi, lo) = (hi4.iter().sum::<f64>(), lo4.iter().sum::<f64>());
-        let cnt = if hi == lo {
-            hi as i64
-        } else {
-            x.iter().filter(|&&xj| exact(xj, xi).0 > THRESHOLD).count() as i64
-        };
-        gx.push(xi);
-        rate.push(if sw == 0.0 { f64::NAN } else { swy / sw });
-        neff.push(cnt);
-    }
-    (gx, rate, neff)
-}
-
 fn rate_table(rows: &[RateBinRow]) -> Val {
     dict()
         .put("bin_index", rows.iter().map(|r| r.bin_index).collect::<Vec<i64>>())
@@ -196,8 +115,7 @@ fn heat_table(cells: &[HeatCell]) -> Val {
         .build()
 }
 
-fn smooth_table(x: &[f64], y: &[bool], p: &TrendsParams) -> Val {
-    let (gx, rate, n) = smooth(x, y, p.bandwidth, p.n_smooth_points);
+fn smooth_table((gx, rate, n): Smoothed) -> Val {
     dict().put("x", gx).put("rate", rate).put("n_effective", n).build()
 }
 
@@ -234,8 +152,8 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
     let mut levels = level.clone();
     levels.sort_unstable();
     levels.dedup();
-    let vis_all = Stats::of(&b.total_vis_hours);
-    let req_stats_all = Stats::of(&req_all);
+    let vis_all = Span::of(&b.total_vis_hours);
+    let req_stats_all = Span::of(&req_all);
     let available = dict()
         .put("priority_levels", levels)
         .put("visibility_min", vis_all.min)
@@ -246,7 +164,7 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
 
     let n = inc.len();
     let n_sched = sched.iter().filter(|&&s| s).count();
-    let (ps, vs, rs) = (Stats::of(&prio), Stats::of(&vis), Stats::of(&req));
+    let (ps, vs, rs) = (Span::of(&prio), Span::of(&vis), Span::of(&req));
     let metrics = dict()
         .put("total_count", n)
         .put("scheduled_count", n_sched)
@@ -280,13 +198,9 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
         None => heat_table(&heatmap(&vis, &req, &sched, p.n_bins)),
     };
 
-    // The two kernel smoothings (n_smooth_points × blocks kernel weights each) are independent: run them on
-    // two threads (the flow runs with the GIL released).
-    let (smoothed_visibility, smoothed_requested) = std::thread::scope(|sc| {
-        let v = sc.spawn(|| smooth_table(&vis, &sched, p));
-        let r = smooth_table(&req, &sched, p);
-        (v.join().expect("smoothing thread"), r)
-    });
+    // The two kernel smoothings are most of the flow: computed together, on two threads.
+    let (sv, sr) = smooth_two(&vis, &req, &sched, p.bandwidth, p.n_smooth_points);
+    let (smoothed_visibility, smoothed_requested) = (smooth_table(sv), smooth_table(sr));
 
     Ok(dict()
         .put("blocks", blocks)
@@ -308,55 +222,6 @@ mod tests {
 
     fn facts() -> ScheduleFacts {
         ScheduleFacts { schedule_id: 1, name: "t".into(), checksum: "c".into(), dark_periods: vec![] }
-    }
-
-    /// The definition, one `exp` per pair.
-    fn smooth_direct(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> (Vec<f64>, Vec<f64>, Vec<i64>) {
-        let lo = x.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let bw = bandwidth * (hi - lo);
-        let step = (hi - lo) / (m - 1) as f64;
-        let mut out = (Vec::new(), Vec::new(), Vec::new());
-        for i in 0..m {
-            let xi = if i == m - 1 { hi } else { lo + i as f64 * step };
-            let w: Vec<f64> = x.iter().map(|&xj| (-0.5 * ((xj - xi) / bw).powi(2)).exp()).collect();
-            let sw: f64 = w.iter().sum();
-            let swy: f64 = w.iter().zip(y).filter(|(_, &s)| s).map(|(w, _)| w).sum();
-            out.0.push(xi);
-            out.1.push(if sw == 0.0 { f64::NAN } else { swy / sw });
-            out.2.push(w.iter().filter(|&&v| v > 0.01).count() as i64);
-        }
-        out
-    }
-
-    #[test]
-    fn smoothing_recurrence_matches_the_definition() {
-        let mut r = crate::flows::aggregates::tests::Lcg(5);
-        for (n, bandwidth, m) in [(3000, 0.3, 100), (500, 0.05, 500), (800, 1.0, 10), (50, 0.07, 37)] {
-            // Clustered values with gaps, like visibility hours.
-            let x: Vec<f64> = (0..n).map(|_| (r.below(40) as f64) * 7.5 + (r.below(1000) as f64) / 997.0).collect();
-            let y: Vec<bool> = (0..n).map(|_| r.below(3) > 0).collect();
-            let (gx, rate, neff) = smooth(&x, &y, bandwidth, m);
-            let (dx, drate, dneff) = smooth_direct(&x, &y, bandwidth, m);
-            assert_eq!(gx, dx);
-            assert_eq!(neff, dneff, "n={n} bw={bandwidth} m={m}");
-            for (a, b) in rate.iter().zip(&drate) {
-                assert!((a - b).abs() <= 1e-12 || (a.is_nan() && b.is_nan()), "{a} vs {b}");
-            }
-        }
-    }
-
-    #[test]
-    fn smoothing_zero_range_and_kernel() {
-        let (x, r, n) = smooth(&[2.0, 2.0, 2.0, 2.0], &[true, false, false, false], 0.3, 100);
-        assert_eq!((x, r, n), (vec![2.0], vec![0.25], vec![4]));
-        let (x, r, n) = smooth(&[0.0, 10.0], &[false, true], 0.3, 11);
-        assert_eq!(x.len(), 11);
-        assert_eq!((x[0], x[10]), (0.0, 10.0));
-        assert!((r[5] - 0.5).abs() < 1e-12);
-        assert!(r[0] < 0.01 && r[10] > 0.99);
-        assert_eq!((n[0], n[5]), (1, 2)); // w(10 at bw 3) = exp(−5.56) < 0.01
-        assert_eq!(smooth(&[], &[], 0.3, 100).0.len(), 0);
     }
 
     #[test]

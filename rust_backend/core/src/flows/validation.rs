@@ -123,7 +123,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
         let mut add = |rule: &'static str, category: &'static str, crit: usize, field: &str, value: String, expected: String, message: String| {
             issues.push(Issue {
                 block_id: b.block_id[i],
-                original: b.original_id[i].clone(),
+                original: b.original_id[i].to_string(),
                 rule,
                 category,
                 crit,
@@ -217,7 +217,7 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
                 "no overlap with other scheduled blocks".into(),
                 format!(
                     "Scheduling conflict: overlaps {count} other scheduled block(s), first: {}.",
-                    b.original_id[other]
+                    &b.original_id[other]
                 ),
             );
         }
@@ -412,7 +412,7 @@ mod tests {
     fn rules_of(v: &Val, id: i64) -> Vec<String> {
         let Some(Val::ColI64(ids)) = v.get("issues").unwrap().get("block_id") else { panic!() };
         let Some(Val::ColStr(rules)) = v.get("issues").unwrap().get("rule") else { panic!() };
-        ids.iter().zip(rules).filter(|(b, _)| **b == id).map(|(_, r)| r.clone()).collect()
+        ids.iter().zip(rules).filter(|(b, _)| **b == id).map(|(_, r)| r.to_string()).collect()
     }
 
     fn check(id: i64, tweak: impl Fn(&mut BlockRow, &mut Vec<Period>)) -> Vec<String> {
@@ -511,7 +511,7 @@ mod tests {
         let s = v.get("summary").unwrap();
         assert_eq!(s.get("blocks_with_issues"), Some(&Val::Int(2)));
         assert_eq!((s.get("high"), s.get("low")), (Some(&Val::Int(2)), Some(&Val::Int(1))));
-        assert_eq!(s.get("by_rule").unwrap().get("rule"), Some(&Val::ColStr(vec!["S02".into(), "V06".into()])));
+        assert_eq!(s.get("by_rule").unwrap().get("rule"), Some(&Val::strs(&["S02", "V06"])));
 
         // S01: no visibility anywhere → V01 suppressed; sorted Critical → Low, then block id
         let mut b = BlockSet::new();
@@ -522,21 +522,21 @@ mod tests {
         b.push_raw(row(3, 1.0), vec![]);
         let v = validation(&facts(vec![]), &b);
         let issues = v.get("issues").unwrap();
-        assert_eq!(issues.get("rule"), Some(&Val::ColStr(vec!["S01".into(), "V11".into(), "S02".into(), "V15".into()])));
+        assert_eq!(issues.get("rule"), Some(&Val::strs(&["S01", "V11", "S02", "V15"])));
         assert_eq!(issues.get("block_id"), Some(&Val::ColI64(vec![-1, 7, -1, 7])));
         assert_eq!(
             issues.get("criticality"),
-            Some(&Val::ColStr(vec!["Medium".into(), "Medium".into(), "Low".into(), "Low".into()]))
+            Some(&Val::strs(&["Medium", "Medium", "Low", "Low"]))
         );
     }
 
     #[test]
     fn empty_schedule() {
         let v = validation(&facts(vec![Period::new(D, D + 0.5)]), &BlockSet::new());
-        assert_eq!(v.get("issues").unwrap().get("rule"), Some(&Val::ColStr(vec![])));
+        assert_eq!(v.get("issues").unwrap().get("rule"), Some(&Val::strs(&[])));
         let s = v.get("summary").unwrap();
         assert_eq!((s.get("blocks_checked"), s.get("blocks_with_issues")), (Some(&Val::Int(0)), Some(&Val::Int(0))));
         let v = validation(&facts(vec![]), &BlockSet::new());
-        assert_eq!(v.get("issues").unwrap().get("rule"), Some(&Val::ColStr(vec!["S02".into()])));
+        assert_eq!(v.get("issues").unwrap().get("rule"), Some(&Val::strs(&["S02"])));
     }
 }

@@ -21,12 +21,18 @@
 
 use std::collections::HashSet;
 
-use crate::blockset::{BlockSet, ScheduleFacts};
+use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, unix, PriorityBins};
 use crate::error::CoreError;
 use crate::flows::aggregates::{prefix_sums, schedule_range, Counts, DiffCounts, Grid, RangeRun, TimeBinRow};
 use crate::flows::timeline::{civil_from_days, date_label, month_label};
 use crate::payload::{dict, Val};
+
+/// The block columns the visibility map reads besides the intervals (the ETL loader selects only these).
+pub const COLUMNS: BlockCols = BlockCols::of(&[
+    BlockCol::OriginalId, BlockCol::Priority, BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::PeriodCount,
+    BlockCol::TotalVisHours,
+]);
 
 pub const MAX_BINS: i64 = 100_000;
 
@@ -177,7 +183,7 @@ pub fn visibility_map(
     let has_vis = sched_range.is_some();
 
     // Selection.
-    let known: HashSet<&str> = b.original_id.iter().map(|s| s.as_str()).collect();
+    let known: HashSet<&str> = b.original_id.iter().collect();
     let (id_filter, unknown) = match &p.block_ids {
         Some(ids) => {
             let set: HashSet<&str> = ids.iter().map(|s| s.as_str()).collect();
@@ -191,7 +197,7 @@ pub fn visibility_map(
             let pr = b.priority[i];
             p.priority_min.map_or(true, |lo| pr >= lo)
                 && p.priority_max.map_or(true, |hi| pr <= hi)
-                && id_filter.as_ref().map_or(true, |set| set.contains(b.original_id[i].as_str()))
+                && id_filter.as_ref().map_or(true, |set| set.contains(&b.original_id[i]))
         })
         .collect();
     let sel_idx: Vec<usize> = (0..n_blocks).filter(|&i| selected[i]).collect();
@@ -748,8 +754,8 @@ mod tests {
         let dark = vec![Period::new(mjd(day as f64 + 72_000.0), mjd(day as f64 + 100_800.0))]; // 20:00 → +1d 04:00
         let v = visibility_map(&facts(dark), &b, &params(Binning::Seconds(3600)), None, None).unwrap();
         let cal = v.get("calendar").unwrap();
-        assert_eq!(cal.get("date"), Some(&Val::ColStr(vec!["2024-10-04".into(), "2024-10-05".into()])));
-        assert_eq!(cal.get("month"), Some(&Val::ColStr(vec!["2024-10".into(), "2024-10".into()])));
+        assert_eq!(cal.get("date"), Some(&Val::strs(&["2024-10-04", "2024-10-05"])));
+        assert_eq!(cal.get("month"), Some(&Val::strs(&["2024-10", "2024-10"])));
         assert_eq!(cal.get("day"), Some(&Val::ColU8(vec![4, 5])));
         assert_eq!(cal.get("visible_blocks"), Some(&Val::ColI64(vec![2, 1])));
         let approx = |c: &str, want: [f64; 2]| match cal.get(c) {
@@ -798,7 +804,7 @@ mod tests {
         assert_eq!(r.get("n_bins"), Some(&Val::Int(0)));
         assert_eq!(r.get("bin_seconds"), Some(&Val::Null));
         assert_eq!(col_i(&v, "histogram", "count"), Vec::<i64>::new());
-        assert_eq!(v.get("calendar").unwrap().get("date"), Some(&Val::ColStr(vec![])));
+        assert_eq!(v.get("calendar").unwrap().get("date"), Some(&Val::strs(&[])));
         assert_eq!(v.get("summary").unwrap().get("mean_count"), Some(&Val::Null));
         let mut b = BlockSet::new();
         b.push_raw(row(1, 1.0), vec![]);

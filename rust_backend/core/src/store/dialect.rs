@@ -5,6 +5,8 @@
 //! of timestamps, and the length function used to size ODBC buffers. Parameters are positional `?`
 //! markers in both (rusqlite and ODBC bind them in order).
 
+use crate::blockset::{BlockCol, BlockCols};
+
 /// Which SQL dialect statements are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -252,7 +254,7 @@ pub const METADATA_COLS: [&str; 14] = [
     "default_view_bins",
 ];
 
-/// The block columns the ETL loader reads (`etl_blocks`; the interval blob apart).
+/// The block columns the ETL loader can read, indexed by `BlockCol` (`etl_blocks`; the interval blob apart).
 pub const ETL_BLOCK_COLS: [&str; 17] = [
     "scheduling_block_id",
     "original_block_id",
@@ -627,8 +629,12 @@ impl Dialect {
         format!("SELECT {} FROM {} WHERE schedule_id = ?", cols.join(", "), self.table(t))
     }
 
-    pub fn facts(self) -> String {
-        format!("SELECT schedule_name, checksum, dark_periods_json FROM {} WHERE schedule_id = ?", self.table(Table::Schedules))
+    pub fn facts(self, dark_periods: bool) -> String {
+        format!(
+            "SELECT schedule_name, checksum, {} FROM {} WHERE schedule_id = ?",
+            if dark_periods { "dark_periods_json" } else { "NULL" },
+            self.table(Table::Schedules)
+        )
     }
 
     fn legacy_from(self) -> String {
@@ -679,26 +685,22 @@ impl Dialect {
     }
 
     /// The ETL loader. Without intervals the blob is not selected.
-    pub fn etl_blocks(self, intervals: bool) -> String {
+    /// The ETL loader's block query: `cols` in `BlockCol` order, then the interval blob when asked for.
+    pub fn etl_blocks(self, cols: BlockCols, intervals: bool) -> String {
+        let mut select: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                let name = ETL_BLOCK_COLS[c as usize];
+                if c.is_float() { self.fcol(name) } else { name.to_string() }
+            })
+            .collect();
+        if intervals {
+            select.push("visibility_intervals".to_string());
+        }
         format!(
-            "SELECT scheduling_block_id, original_block_id, {f1},
-                    requested_duration_sec, min_observation_sec, {f2}, {iv}, visibility_period_count,
-                    {f3}
-             FROM {t} WHERE schedule_id = ? ORDER BY scheduling_block_id",
-            f1 = self.fcols(&["target_ra_deg", "target_dec_deg", "priority"]),
-            f2 = self.fcols(&[
-                "min_altitude_deg",
-                "max_altitude_deg",
-                "min_azimuth_deg",
-                "max_azimuth_deg",
-                "fixed_time_start_mjd",
-                "fixed_time_stop_mjd",
-                "scheduled_start_mjd",
-                "scheduled_stop_mjd",
-            ]),
-            f3 = self.fcol("total_visibility_hours"),
-            iv = if intervals { "visibility_intervals" } else { "NULL" },
-            t = self.table(Table::BlocksAnalytics)
+            "SELECT {} FROM {} WHERE schedule_id = ? ORDER BY scheduling_block_id",
+            select.join(", "),
+            self.table(Table::BlocksAnalytics)
         )
     }
 
@@ -848,11 +850,13 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.push(d.etl_duration());
     v.push(d.all_schedule_ids());
     v.push(d.raw_scan(Table::BlocksAnalytics, &["priority".into(), "total_visibility_hours".into()]));
-    v.push(d.facts());
+    v.push(d.facts(true));
+    v.push(d.facts(false));
     for b in [true, false] {
         v.push(d.legacy_blocks(b));
-        v.push(d.etl_blocks(b));
+        v.push(d.etl_blocks(BlockCols::ALL, b));
     }
+    v.push(d.etl_blocks(BlockCols::of(&[BlockCol::Priority]), false));
     v.push(d.legacy_max_json_len());
     v.push(d.etl_max_blob_len());
     v.push(d.priority_rates());
@@ -886,15 +890,21 @@ mod tests {
 
     #[test]
     fn etl_block_cols_are_what_the_loader_selects() {
-        for d in [Dialect::Sqlite, Dialect::TSql] {
-            let sql = d.etl_blocks(false);
-            let select = &sql[..sql.find("FROM").unwrap()];
+        for d in [Dialect::Sqlite, Dialect::TSql, Dialect::SqliteText] {
+            let sql = d.etl_blocks(BlockCols::ALL, false);
+            let select = &sql[..sql.find(" FROM").unwrap()];
             for c in ETL_BLOCK_COLS {
                 assert!(select.contains(c), "{c} not selected by {d:?}");
             }
-            // the 17 columns and the NULL standing for the blob
-            assert_eq!(select.matches(',').count() + 1, ETL_BLOCK_COLS.len() + 1);
+            assert!(!select.contains("visibility_intervals"));
+            assert!(d.etl_blocks(BlockCols::ALL, true).contains(", visibility_intervals FROM"));
         }
+        // a narrow read selects the block id and the asked columns, in BlockCol order
+        let sql = Dialect::Sqlite.etl_blocks(BlockCols::of(&[BlockCol::TotalVisHours, BlockCol::Priority]), false);
+        assert!(sql.starts_with("SELECT scheduling_block_id, priority, total_visibility_hours FROM"), "{sql}");
+        let text = Dialect::SqliteText.etl_blocks(BlockCols::of(&[BlockCol::Priority, BlockCol::RequestedSec]), false);
+        assert!(text.starts_with("SELECT scheduling_block_id, CASE WHEN priority IS NULL"), "{text}");
+        assert!(text.contains("END, requested_duration_sec FROM"), "{text}");
     }
 
     fn count_markers(s: &str) -> usize {

@@ -19,7 +19,7 @@ use crate::error::{CoreError, Result};
 use crate::model::{ParsedSchedule, Period};
 
 pub use dialect::Dialect;
-pub use ops::{Aggregates, Intervals, StoredAggregates};
+pub use ops::{Aggregates, Intervals, LoadPlan, StoredAggregates};
 use transport::{in_transaction, Transport};
 
 /// Where the data lives.
@@ -298,38 +298,33 @@ impl Store {
         ops::all_schedule_ids(c.transport(), self.dialect)
     }
 
-    pub fn facts(&self, id: i64) -> Result<ScheduleFacts> {
-        let mut c = self.conn()?;
-        ops::load_facts(c.transport(), self.dialect, id)
-    }
-
     /// Legacy path: joins over the normalized tables, visibility parsed from the stored JSON.
-    pub fn load_legacy(&self, id: i64, with_visibility: bool) -> Result<(ScheduleFacts, BlockSet)> {
+    pub fn load_legacy(&self, id: i64, plan: &LoadPlan) -> Result<(ScheduleFacts, BlockSet)> {
         let mut c = self.conn()?;
         let (d, cfg) = (self.dialect, &self.cfg);
         in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = ops::load_facts(t, d, id)?;
-            let blocks = ops::load_legacy_blocks(t, d, cfg, id, with_visibility)?;
+            let facts = ops::load_facts(t, d, id, plan.dark_periods)?;
+            let blocks = ops::load_legacy_blocks(t, d, cfg, id, plan.visibility)?;
             Ok((facts, blocks))
         })
     }
 
     /// ETL path: serves fresh analytics only; block rows from `schedule_blocks_analytics`, plus the
-    /// pre-aggregated tables a flow asks for.
-    pub fn load_etl(&self, id: i64, intervals: Intervals, aggregates: Aggregates) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
+    /// pre-aggregated tables a flow asks for (`plan` says which columns and tables).
+    pub fn load_etl(&self, id: i64, plan: &LoadPlan) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let mut c = self.conn()?;
         let d = self.dialect;
         in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = ops::load_facts(t, d, id)?;
+            let facts = ops::load_facts(t, d, id, plan.dark_periods)?;
             let (state, _, _, _) = ops::analytics_state(t, d, &self.cfg, id, &facts.checksum)?;
             if state != AnalyticsState::Fresh {
                 return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
             }
             let meta = ops::load_stored_meta(t, d, id)?;
-            let agg = ops::load_aggregates(t, d, id, aggregates, &meta)?;
+            let agg = ops::load_aggregates(t, d, id, plan.aggregates, &meta)?;
             // A stored default view replaces the intervals (the largest column by far).
-            let intervals = if agg.default_view.is_some() { Intervals::Skip } else { intervals };
-            let blocks = ops::load_etl_blocks(t, d, id, intervals, &meta)?;
+            let intervals = if agg.default_view.is_some() { Intervals::Skip } else { plan.intervals };
+            let blocks = ops::load_etl_blocks(t, d, id, plan.columns, intervals, &meta)?;
             Ok((facts, blocks, agg))
         })
     }

@@ -3,6 +3,7 @@
 //! tables only), the ETL writers, and schedule administration.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -12,7 +13,7 @@ use super::transport::{
     Value,
 };
 use super::{periods_json, AnalyticsState, EtlStatus, IngestResult, ScheduleListing, StoreConfig};
-use crate::blockset::{BlockRow, BlockSet, ScheduleFacts, WindowDigest};
+use crate::blockset::{BlockCol, BlockCols, BlockRow, BlockSet, ScheduleFacts, WindowDigest};
 use crate::error::{CoreError, Result};
 use crate::etl::{self, Analytics};
 use crate::flows::aggregates::{HeatCell, PriorityRateRow, RateBinRow, TimeBinRow};
@@ -32,6 +33,32 @@ pub struct Aggregates {
     pub time_bins: bool,
     /// `schedule_visibility_default_bins`, `schedule_visibility_days` and the range from the metadata row
     pub default_view: bool,
+}
+
+/// What one request loads of a schedule; each data path uses the parts that apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadPlan {
+    /// Block columns: the ETL loader selects only these (the legacy join reads every column).
+    pub columns: BlockCols,
+    /// Legacy path: parse the stored visibility JSON.
+    pub visibility: bool,
+    /// ETL path: what to do with the stored interval blobs.
+    pub intervals: Intervals,
+    /// ETL path: pre-aggregated tables.
+    pub aggregates: Aggregates,
+    /// Decode the schedule's dark periods (a JSON column; only flows that draw or check against them).
+    pub dark_periods: bool,
+}
+
+impl LoadPlan {
+    /// Everything either path can load.
+    pub const EVERYTHING: LoadPlan = LoadPlan {
+        columns: BlockCols::ALL,
+        visibility: true,
+        intervals: Intervals::Full,
+        aggregates: Aggregates { summary: true, rates: true, time_bins: true, default_view: true },
+        dark_periods: true,
+    };
 }
 
 /// What the ETL loader does with the stored interval blobs.
@@ -513,8 +540,9 @@ pub fn all_schedule_ids(t: &mut dyn Transport, d: Dialect) -> Result<Vec<i64>> {
 
 // -------------------------------------------------------------------- loaders
 
-pub fn load_facts(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<ScheduleFacts> {
-    let row = query_opt(t, &d.facts(), &[id.into()], &[NAME, CHECKSUM, ColType::LongText], |r| {
+/// The schedule row; its dark periods only with `dark_periods` (else empty, and the JSON is not read).
+pub fn load_facts(t: &mut dyn Transport, d: Dialect, id: i64, dark_periods: bool) -> Result<ScheduleFacts> {
+    let row = query_opt(t, &d.facts(dark_periods), &[id.into()], &[NAME, CHECKSUM, ColType::LongText], |r| {
         Ok((req_text(r, 0)?, req_text(r, 1)?, opt_text(r, 2)?))
     })?;
     let (name, checksum, dark) = row.ok_or(CoreError::NotFound { schedule_id: id })?;
@@ -575,12 +603,36 @@ pub fn load_legacy_blocks(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, 
     Ok(set)
 }
 
-/// The ETL loader: only `analytics.schedule_blocks_analytics`.
-pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: Intervals, meta: &StoredMeta) -> Result<BlockSet> {
+/// The ETL loader: only `analytics.schedule_blocks_analytics`, and of it only the columns `cols` (the rest of the
+/// block set stays empty). A digest needs the scheduled times, which are then read too.
+pub fn load_etl_blocks(
+    t: &mut dyn Transport,
+    d: Dialect,
+    id: i64,
+    cols: BlockCols,
+    intervals: Intervals,
+    meta: &StoredMeta,
+) -> Result<BlockSet> {
+    let cols = match intervals {
+        Intervals::Digest => cols.union(BlockCols::of(&BlockCols::SCHEDULED)),
+        _ => cols.union(BlockCols::of(&[])),
+    };
     let read_blob = intervals != Intervals::Skip;
-    let iv_col = if read_blob { long_col(t, &d.etl_max_blob_len(), id, false)? } else { I };
-    let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, iv_col, I, F];
+    let wanted: Vec<BlockCol> = cols.iter().collect();
+    let mut types: Vec<ColType> = wanted
+        .iter()
+        .map(|&c| match c {
+            BlockCol::OriginalId => ORIGINAL_ID,
+            c if c.is_float() => F,
+            _ => I,
+        })
+        .collect();
+    let blob_at = types.len();
+    if read_blob {
+        types.push(long_col(t, &d.etl_max_blob_len(), id, false)?);
+    }
     let mut set = BlockSet::new();
+    set.columns = cols;
     // Reserve every column once: regrowing them (and a year of intervals, 7.9 MB) would copy them again.
     let cap = |n: Option<i64>| n.unwrap_or(0).clamp(0, 1 << 32) as usize;
     set.reserve_blocks(cap(meta.total_blocks));
@@ -588,28 +640,32 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: In
         set.vis.reserve_exact(cap(meta.merged_interval_count));
     }
     let mut scratch: Vec<Period> = Vec::new();
-    t.query(&d.etl_blocks(read_blob), &[id.into()], &cols, &mut |r| {
+    t.query(&d.etl_blocks(cols, read_blob), &[id.into()], &types, &mut |r| {
         let block_id = req_i64(r, 0)?;
-        let original = opt_text(r, 1)?;
-        let row = BlockRow {
-            block_id,
-            original_id: original.unwrap_or_else(|| block_id.to_string()),
-            ra_deg: req_f64(r, 2)?,
-            dec_deg: req_f64(r, 3)?,
-            priority: req_f64(r, 4)?,
-            requested_sec: req_i64(r, 5)?,
-            min_obs_sec: req_i64(r, 6)?,
-            min_alt: nan_f64(r, 7)?,
-            max_alt: nan_f64(r, 8)?,
-            min_az: nan_f64(r, 9)?,
-            max_az: nan_f64(r, 10)?,
-            fixed_start: nan_f64(r, 11)?,
-            fixed_stop: nan_f64(r, 12)?,
-            sched_start: nan_f64(r, 13)?,
-            sched_stop: nan_f64(r, 14)?,
-        };
-        let (count, hours) = (req_i64(r, 16)?, req_f64(r, 17)?);
-        let blob = if read_blob { r.bytes(15)? } else { None };
+        // wanted[0] is the block id
+        for (k, &c) in wanted.iter().enumerate().skip(1) {
+            match c {
+                BlockCol::OriginalId => match r.text(k)? {
+                    Some(s) => set.original_id.push(&s),
+                    None => set.original_id.push_with(|buf| {
+                        let _ = write!(buf, "{block_id}");
+                    }),
+                },
+                BlockCol::RequestedSec => set.requested_sec.push(req_i64(r, k)?),
+                BlockCol::MinObsSec => set.min_obs_sec.push(req_i64(r, k)?),
+                BlockCol::PeriodCount => set.vis_period_count.push(req_i64(r, k)?),
+                BlockCol::Ra | BlockCol::Dec | BlockCol::Priority | BlockCol::TotalVisHours => {
+                    let v = req_f64(r, k)?;
+                    set.f64_col_mut(c).push(v)
+                }
+                c => {
+                    let v = nan_f64(r, k)?;
+                    set.f64_col_mut(c).push(v)
+                }
+            }
+        }
+        set.block_id.push(block_id);
+        let blob = if read_blob { r.bytes(blob_at)? } else { None };
         let corrupt = || CoreError::db(format!("schedule {id}, block {block_id}: corrupt visibility_intervals"));
         match intervals {
             Intervals::Digest => {
@@ -619,14 +675,20 @@ pub fn load_etl_blocks(t: &mut dyn Transport, d: Dialect, id: i64, intervals: In
                         return Err(corrupt());
                     }
                 }
-                let digest = WindowDigest::of(&scratch, row.sched_start, row.sched_stop);
-                set.push_digest(row, count, hours, digest);
+                let i = set.block_id.len() - 1;
+                let digest = WindowDigest::of(&scratch, set.sched_start[i], set.sched_stop[i]);
+                set.digests.get_or_insert_with(Vec::new).push(digest);
             }
-            Intervals::Full | Intervals::Skip => set.push_merged_with(row, count, hours, |vis| match blob {
-                Some(b) if !etl::decode_intervals_into(&b, vis) => Err(corrupt()),
-                _ => Ok(()),
-            })?,
+            Intervals::Full => {
+                if let Some(b) = blob {
+                    if !etl::decode_intervals_into(&b, &mut set.vis) {
+                        return Err(corrupt());
+                    }
+                }
+            }
+            Intervals::Skip => {}
         }
+        set.vis_offsets.push(set.vis.len());
         Ok(())
     })?;
     Ok(set)
@@ -783,7 +845,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
         buf.extend([
             Value::from(id),
             b.block_id[i].into(),
-            Value::from(b.original_id[i].as_str()),
+            Value::from(&b.original_id[i]),
             b.ra_deg[i].into(),
             b.dec_deg[i].into(),
             b.priority[i].into(),
