@@ -37,6 +37,14 @@ def test_sky_map_draws_filters_and_switches_projection(dash_duo, tsi_app, ui_env
     dash_duo.wait_for_text_to_equal("#sky-metric-0 .fs-4", f"{total:,} of {total:,}", timeout=10)
     assert dash_duo.find_element("#sky-projection").get_attribute("value") == "mollweide"
     assert len(dash_duo.find_elements("#sky-graph .legendtext")) >= 2  # colour groups in the legend
+    # WebGL at the screen's pixel ratio (1 in headless Chromium), not Plotly's default of 2; the rest of the
+    # graph config kept
+    ctx = dash_duo.driver.execute_script(
+        "const c = document.querySelector('#sky-graph .js-plotly-plot')._context;"
+        "return [c.plotGlPixelRatio, window.devicePixelRatio, c.displaylogo, c.scrollZoom];")
+    assert ctx == [ctx[1], ctx[1], False, True]
+    # overlay lines in SVG under the WebGL points
+    assert dash_duo.find_elements("#sky-graph .scatterlayer .trace path.js-line")
 
     click_label(dash_duo, "#sky-status", "Scheduled")
     dash_duo.wait_for_text_to_equal("#sky-metric-0 .fs-4", f"{scheduled:,} of {total:,}", timeout=10)

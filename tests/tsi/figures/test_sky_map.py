@@ -172,6 +172,8 @@ def test_overlays_are_drawn_underneath_and_follow_the_checkboxes():
     fig = sm.sky_figure(p, projection="mollweide", overlays=[])
     assert [t["name"] for t in fig["data"] if t.get("mode") == "lines"] == ["Outline"]
     assert all(t["hoverinfo"] == "skip" for t in fig["data"] if t.get("mode") == "lines")
+    # SVG lines (cheap without a GPU), under the WebGL points
+    assert all(t["type"] == "scatter" for t in fig["data"] if t.get("mode") == "lines")
 
 
 def test_axes_hidden_in_projections_and_labelled_in_cartesian():
