@@ -276,16 +276,6 @@ pub fn compute(store: &Store, source: Source, params: &FlowParams, loaded: Loade
 
 /// Run one flow on one data path.
 pub fn run_flow(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<Val> {
-    if let FlowParams::Compare { other_schedule_id } = params {
-        // Two independent reads: load the schedules on two threads, each with its own pooled connection.
-        // Errors keep the order of a sequential run (the first schedule's first).
-        let (first, other) = std::thread::scope(|sc| {
-            let other = sc.spawn(|| load(store, *other_schedule_id, source, params));
-            (load_for(store, id, source, params), other.join().expect("compare load thread"))
-        });
-        let ((f, b, _), (of, ob, _)) = (first?, other?);
-        return Ok(flows::compare::compare(&f, &b, &of, &ob));
-    }
     let loaded = load_for(store, id, source, params)?;
     compute(store, source, params, loaded)
 }

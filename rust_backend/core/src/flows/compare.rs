@@ -1,11 +1,12 @@
 //! Compare flow (flows.md §7): two schedules matched by original block id.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
 
 use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, Stats};
 use crate::model::Period;
 use crate::payload::{dict, Val};
+use crate::strcol::StrCol;
 
 /// The block columns Compare reads of each schedule (the ETL loader selects only these).
 pub const COLUMNS: BlockCols = BlockCols::of(&[
@@ -56,50 +57,60 @@ fn stats(b: &BlockSet) -> Val {
         .build()
 }
 
-fn id_map(b: &BlockSet) -> BTreeMap<&str, usize> {
-    b.original_id.iter().enumerate().map(|(i, s)| (s, i)).collect()
+/// Rows of `b` ordered by original id (byte order = code point order for UTF-8).
+fn by_id(b: &BlockSet) -> Vec<(&str, usize)> {
+    let mut v: Vec<(&str, usize)> = b.original_id.iter().enumerate().map(|(i, s)| (s, i)).collect();
+    v.sort_unstable();
+    v
 }
 
 pub fn compare(cur_facts: &ScheduleFacts, cur: &BlockSet, other_facts: &ScheduleFacts, other: &BlockSet) -> Val {
-    let cm = id_map(cur);
-    let om = id_map(other);
-    let mut common: Vec<String> = Vec::new();
-    let mut only_cur: Vec<String> = Vec::new();
-    let mut change_id: Vec<String> = Vec::new();
-    let mut change_kind: Vec<String> = Vec::new();
-    let mut change_pc: Vec<f64> = Vec::new();
-    let mut change_po: Vec<f64> = Vec::new();
+    // Both sides sorted by id and walked together (a merge join): one comparison per step, instead of a lookup
+    // per block.
+    let (cs, os) = (by_id(cur), by_id(other));
+    let (mut common, mut only_cur, mut only_other) = (StrCol::new(), StrCol::new(), StrCol::new());
+    let (mut change_id, mut change_kind) = (StrCol::new(), StrCol::new());
+    let (mut change_pc, mut change_po) = (Vec::new(), Vec::new());
     let (mut newly_s, mut newly_u, mut prio_changed) = (0usize, 0usize, 0usize);
-    // BTreeMap<&str> iterates in byte order = code point order for UTF-8.
-    for (&id, &i) in &cm {
-        match om.get(id) {
-            None => only_cur.push(id.to_string()),
-            Some(&j) => {
-                common.push(id.to_string());
+    let (mut x, mut y) = (0, 0);
+    while x < cs.len() || y < os.len() {
+        let order = match (cs.get(x), os.get(y)) {
+            (Some(c), Some(o)) => c.0.cmp(o.0),
+            (Some(_), None) => Ordering::Less,
+            _ => Ordering::Greater,
+        };
+        match order {
+            Ordering::Less => {
+                only_cur.push(cs[x].0);
+                x += 1;
+            }
+            Ordering::Greater => {
+                only_other.push(os[y].0);
+                y += 1;
+            }
+            Ordering::Equal => {
+                let ((id, i), (_, j)) = (cs[x], os[y]);
+                common.push(id);
                 let (sc, so) = (cur.is_scheduled(i), other.is_scheduled(j));
-                let kind = match (sc, so) {
-                    (false, true) => Some("newly_scheduled"),
-                    (true, false) => Some("newly_unscheduled"),
-                    _ => None,
-                };
-                if let Some(k) = kind {
+                if sc != so {
                     if sc {
                         newly_u += 1;
                     } else {
                         newly_s += 1;
                     }
-                    change_id.push(id.to_string());
-                    change_kind.push(k.to_string());
+                    change_id.push(id);
+                    change_kind.push(if sc { "newly_unscheduled" } else { "newly_scheduled" });
                     change_pc.push(cur.priority[i]);
                     change_po.push(other.priority[j]);
                 }
                 if cur.priority[i] != other.priority[j] {
                     prio_changed += 1;
                 }
+                x += 1;
+                y += 1;
             }
         }
     }
-    let only_other: Vec<String> = om.keys().filter(|id| !cm.contains_key(*id)).map(|s| s.to_string()).collect();
 
     let summary = dict()
         .put("common_count", common.len())
