@@ -36,21 +36,34 @@ pub fn to_py(py: Python<'_>, v: Val) -> PyResult<PyObject> {
     })
 }
 
-/// A text column as a list of str. Labels repeat in runs (a month per segment), so a row equal to the one
-/// before shares its str object instead of building another.
+/// A text column as a list of str. Label columns hold a few values over and over (a month per segment, a rule
+/// per issue): rows equal to one of the last few distinct values share its str object instead of building
+/// another. Columns of distinct values (ids, messages) stop looking after a sample of rows.
 fn text_column(py: Python<'_>, v: &StrCol) -> PyResult<PyObject> {
+    const KEEP: usize = 16;
+    const SAMPLE: usize = 64;
     let mut items: Vec<PyObject> = Vec::with_capacity(v.len());
-    let mut prev: Option<(&str, PyObject)> = None;
-    for s in v.iter() {
-        let obj = match &prev {
-            Some((p, o)) if *p == s => o.clone_ref(py),
-            _ => {
-                let o = PyString::new(py, s).into_any().unbind();
-                prev = Some((s, o.clone_ref(py)));
-                o
+    let mut recent: Vec<(&str, PyObject)> = Vec::with_capacity(KEEP);
+    let (mut hits, mut looking) = (0usize, true);
+    for (row, s) in v.iter().enumerate() {
+        if looking && row == SAMPLE && hits < SAMPLE / 2 {
+            looking = false;
+        }
+        if looking {
+            if let Some((_, o)) = recent.iter().find(|(r, _)| *r == s) {
+                items.push(o.clone_ref(py));
+                hits += 1;
+                continue;
             }
-        };
-        items.push(obj);
+        }
+        let o = PyString::new(py, s).into_any().unbind();
+        if looking {
+            if recent.len() == KEEP {
+                recent.remove(0);
+            }
+            recent.push((s, o.clone_ref(py)));
+        }
+        items.push(o);
     }
     Ok(PyList::new(py, items)?.into_any().unbind())
 }

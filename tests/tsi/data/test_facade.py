@@ -28,6 +28,14 @@ def test_payload_arrays_are_read_only_numpy(sid):
         p["blocks"]["x"][0] = 1.0
 
 
+def test_text_columns_are_lists_of_str_and_labels_share_their_objects(sid):
+    segs = data.timeline(sid, use_cache=False)["segments"]["month"]
+    assert segs and all(type(m) is str for m in segs)
+    assert len({id(m) for m in segs}) == len(set(segs))  # one str object per distinct month label
+    ids = data.sky_map(sid, use_cache=False)["blocks"]["original_block_id"]
+    assert len(set(ids)) == len(ids) and all(type(i) is str for i in ids)
+
+
 def test_cache_hit_returns_the_stored_payload_and_bypass_recomputes(sid):
     a = data.distributions(sid)
     b = data.distributions(sid)

@@ -21,6 +21,7 @@ use crate::blockset::{inside_one, BlockSet, ScheduleFacts, TOL_DAYS};
 use crate::derive::merge_periods;
 use crate::flows::timeline::fmt_mjd;
 use crate::payload::{dict, Val};
+use crate::strcol::StrCol;
 
 const CRITICALITY: [&str; 4] = ["Critical", "High", "Medium", "Low"];
 
@@ -356,14 +357,14 @@ pub fn validation(facts: &ScheduleFacts, b: &BlockSet) -> Val {
 
     let table = dict()
         .put("block_id", issues.iter().map(|x| x.block_id).collect::<Vec<i64>>())
-        .put("original_block_id", issues.iter().map(|x| x.original.clone()).collect::<Vec<String>>())
-        .put("rule", issues.iter().map(|x| x.rule.to_string()).collect::<Vec<String>>())
-        .put("category", issues.iter().map(|x| x.category.to_string()).collect::<Vec<String>>())
-        .put("criticality", issues.iter().map(|x| CRITICALITY[x.crit].to_string()).collect::<Vec<String>>())
-        .put("field", issues.iter().map(|x| x.field.clone()).collect::<Vec<String>>())
-        .put("value", issues.iter().map(|x| x.value.clone()).collect::<Vec<String>>())
-        .put("expected", issues.iter().map(|x| x.expected.clone()).collect::<Vec<String>>())
-        .put("message", issues.iter().map(|x| x.message.clone()).collect::<Vec<String>>())
+        .put("original_block_id", issues.iter().map(|x| x.original.as_str()).collect::<StrCol>())
+        .put("rule", issues.iter().map(|x| x.rule).collect::<StrCol>())
+        .put("category", issues.iter().map(|x| x.category).collect::<StrCol>())
+        .put("criticality", issues.iter().map(|x| CRITICALITY[x.crit]).collect::<StrCol>())
+        .put("field", issues.iter().map(|x| x.field.as_str()).collect::<StrCol>())
+        .put("value", issues.iter().map(|x| x.value.as_str()).collect::<StrCol>())
+        .put("expected", issues.iter().map(|x| x.expected.as_str()).collect::<StrCol>())
+        .put("message", issues.iter().map(|x| x.message.as_str()).collect::<StrCol>())
         .build();
     let summary = dict()
         .put("blocks_checked", n)
