@@ -4,37 +4,27 @@
 use std::time::Instant;
 
 use tsi_core::generate::{generate, GenerateOptions};
-use tsi_core::service::{self, FlowParams, IngestInput, Source, UploadFile};
+use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::store::Store;
 use tsi_core::store::StoreConfig;
 
-fn upload(p: &std::path::Path) -> UploadFile {
-    UploadFile { name: p.file_name().unwrap().to_string_lossy().into_owned(), raw: std::fs::read(p).unwrap() }
-}
+mod common;
+use common::{input, TmpDir};
 
 #[test]
 #[ignore]
 fn real_size_ingest_timing() {
-    let dir = std::env::temp_dir().join(format!("tsi-timing-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = TmpDir::new("timing");
+    let dir = &tmp.0;
     let opts = GenerateOptions { n_blocks: 2647, days: 365.0, seed: 2647, ..Default::default() };
     let g = generate(&dir.join("gen"), &opts).unwrap();
-    let find = |s: &str| g.files.iter().find(|f| f.to_string_lossy().contains(s)).cloned();
-    let sched = g.files[0].clone();
     let mut times = Vec::new();
     for round in 0..3 {
         let db = dir.join(format!("t{round}.sqlite3"));
         let store = Store::open(StoreConfig::sqlite(db.to_string_lossy().into_owned(), 2, Some(51910.5))).unwrap();
-        let input = IngestInput {
-            schedule: upload(&sched),
-            visibility: find("possible").map(|p| upload(&p)),
-            dark: find("dark").map(|p| upload(&p)),
-            name: None,
-            max_bytes: 1 << 30,
-        };
+        let files = input(&g.files);
         let t = Instant::now();
-        let r = service::ingest(&store, input).unwrap();
+        let r = service::ingest(&store, files).unwrap();
         let ingest_ms = t.elapsed().as_secs_f64() * 1e3;
         let t = Instant::now();
         for _ in 0..10 {
@@ -51,5 +41,4 @@ fn real_size_ingest_timing() {
     }
     times.sort_by(f64::total_cmp);
     println!("median ingest+etl: {:.1} ms", times[1]);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,7 @@
 //!
 //! `cargo test -p tsi-core --test narrow_reads`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tsi_core::blockset::{BlockCol, BlockCols};
 use tsi_core::flows::insights::InsightsParams;
@@ -16,40 +16,14 @@ use tsi_core::flows::visibility::{Binning, VisibilityParams};
 use tsi_core::generate::{generate, GenerateOptions};
 use tsi_core::model::SourceFormat;
 use tsi_core::payload::Val;
-use tsi_core::service::{self, FlowParams, IngestInput, Source, UploadFile};
+use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::store::{LoadPlan, Store, StoreConfig};
 
-struct TmpDir(PathBuf);
-
-impl TmpDir {
-    fn new(tag: &str) -> TmpDir {
-        let p = std::env::temp_dir().join(format!("tsi-narrow-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TmpDir(p)
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn upload(p: &Path) -> UploadFile {
-    UploadFile { name: p.file_name().unwrap().to_string_lossy().into_owned(), raw: std::fs::read(p).unwrap() }
-}
+mod common;
+use common::{input, TmpDir};
 
 fn ingest(store: &Store, files: &[PathBuf]) -> i64 {
-    let find = |s: &str| files.iter().find(|f| f.to_string_lossy().contains(s)).map(|p| upload(p));
-    let input = IngestInput {
-        schedule: upload(&files[0]),
-        visibility: find("possible_periods"),
-        dark: find("dark_periods"),
-        name: None,
-        max_bytes: 1 << 30,
-    };
-    service::ingest(store, input).unwrap().schedule_id
+    service::ingest(store, input(files)).unwrap().schedule_id
 }
 
 fn requests(other: i64) -> Vec<(&'static str, FlowParams)> {
@@ -102,7 +76,7 @@ fn assert_same(a: &Val, b: &Val, what: &str) {
 
 #[test]
 fn every_flow_gives_the_same_payload_from_its_declared_columns() {
-    let dir = TmpDir::new("flows");
+    let dir = TmpDir::new("narrow-flows");
     let gen = |name: &str, opts: GenerateOptions| generate(&dir.0.join(name), &opts).unwrap().files;
     // A season with fixed windows, azimuth sectors and impossible targets, its Compare variant, and an F2 night
     // with the sentinel and conflicts.
@@ -137,7 +111,7 @@ fn every_flow_gives_the_same_payload_from_its_declared_columns() {
 
 #[test]
 fn the_etl_load_fills_only_the_declared_columns() {
-    let dir = TmpDir::new("load");
+    let dir = TmpDir::new("narrow-load");
     let files = generate(&dir.0.join("g"), &GenerateOptions { n_blocks: 50, days: 5.0, seed: 3, ..Default::default() })
         .unwrap()
         .files;

@@ -6,7 +6,9 @@
 //! `libsqliteodbc`, i.e. `odbcinst -q -d` lists `[SQLite3]`).
 #![cfg(feature = "mssql")]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use rusqlite::types::Value as SqlValue;
 use tsi_core::flows::insights::InsightsParams;
@@ -15,42 +17,11 @@ use tsi_core::flows::trends::TrendsParams;
 use tsi_core::flows::visibility::{Binning, VisibilityParams};
 use tsi_core::generate::{generate, GenerateOptions};
 use tsi_core::model::SourceFormat;
-use tsi_core::service::{self, FlowParams, IngestInput, Source, UploadFile};
+use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::store::{AnalyticsState, Backend, Dialect, Store, StoreConfig};
 use tsi_core::CoreError;
 
-struct TmpDir(PathBuf);
-
-impl TmpDir {
-    fn new(tag: &str) -> TmpDir {
-        let p = std::env::temp_dir().join(format!("tsi-odbc-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TmpDir(p)
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn upload(p: &Path) -> UploadFile {
-    UploadFile { name: p.file_name().unwrap().to_string_lossy().into_owned(), raw: std::fs::read(p).unwrap() }
-}
-
-/// Files of a generated schedule as an ingest input.
-fn input(files: &[PathBuf]) -> IngestInput {
-    let find = |s: &str| files.iter().find(|f| f.to_string_lossy().contains(s)).map(|p| upload(p));
-    IngestInput {
-        schedule: upload(&files[0]),
-        visibility: find("possible_periods"),
-        dark: find("dark_periods"),
-        name: None,
-        max_bytes: 1 << 30,
-    }
-}
+use common::{input, TmpDir};
 
 fn require_driver() {
     let out = std::process::Command::new("odbcinst").args(["-q", "-d"]).output();
@@ -147,7 +118,7 @@ fn assert_same_rows(a: &Path, b: &Path) {
 #[test]
 fn odbc_transport_matches_rusqlite() {
     require_driver();
-    let dir = TmpDir::new("parity");
+    let dir = TmpDir::new("odbc-parity");
     let gen = |name: &str, opts: GenerateOptions| generate(&dir.0.join(name), &opts).unwrap().files;
     // A season with fixed windows, azimuth sectors and impossible targets; its Compare variant; an F2 night
     // with the sentinel and conflicts.
@@ -297,7 +268,7 @@ fn odbc_errors_are_database_errors_without_secrets() {
 #[test]
 fn empty_and_tiny_schedules_over_odbc() {
     require_driver();
-    let dir = TmpDir::new("tiny");
+    let dir = TmpDir::new("odbc-tiny");
     let db_a = dir.0.join("a.sqlite3");
     let db_b = dir.0.join("b.sqlite3");
     let a = Store::open(StoreConfig::sqlite(db_a.to_string_lossy().into_owned(), 1, Some(51910.5))).unwrap();

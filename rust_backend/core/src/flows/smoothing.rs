@@ -23,7 +23,7 @@ const THRESHOLD: f64 = 0.01;
 
 /// The distinct x values, ascending, with how many blocks have each and how many of those are scheduled.
 #[derive(Debug, Clone, Default)]
-pub struct Groups {
+struct Groups {
     x: Vec<f64>,
     n: Vec<f64>,
     s: Vec<f64>,
@@ -32,7 +32,7 @@ pub struct Groups {
 }
 
 impl Groups {
-    pub fn of(x: &[f64], y: &[bool]) -> Groups {
+    fn of(x: &[f64], y: &[bool]) -> Groups {
         let mut pairs: Vec<(f64, bool)> = x.iter().copied().zip(y.iter().copied()).collect();
         pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         let mut g = Groups { count_before: vec![0], ..Default::default() };

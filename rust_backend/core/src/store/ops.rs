@@ -615,7 +615,7 @@ pub fn load_etl_blocks(
 ) -> Result<BlockSet> {
     let cols = match intervals {
         Intervals::Digest => cols.union(BlockCols::of(&BlockCols::SCHEDULED)),
-        _ => cols.union(BlockCols::of(&[])),
+        _ => cols,
     };
     let read_blob = intervals != Intervals::Skip;
     let wanted: Vec<BlockCol> = cols.iter().collect();
