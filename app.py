@@ -44,4 +44,4 @@ import tsi.analysis.trends_model  # noqa: E402,F401  (load scikit-learn at start
 app.layout = shell(str(settings.UI.TITLE), dash.page_container)
 
 if __name__ == "__main__":
-    app.run(debug=True)
+    app.run(debug=True, dev_tools_disable_version_check=True)  # nothing leaves the machine

@@ -9,6 +9,10 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 command -v odbcinst >/dev/null 2>&1 || need+=(unixodbc)
 [ -e /usr/include/sql.h ] || need+=(unixodbc-dev)
 odbcinst -q -d 2>/dev/null | grep -qix '\[SQLite3\]' || need+=(libsqliteodbc)
+# FreeTDS, the SQL Server ODBC driver Debian ships (the mssql tests use it when a T-SQL server is given).
+odbcinst -q -d 2>/dev/null | grep -qix '\[FreeTDS\]' || need+=(tdsodbc)
+# A real Redis for the shared-cache tests (started by the tests on a free loopback port, never as a service).
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

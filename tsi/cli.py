@@ -183,11 +183,11 @@ def cmd_db_upgrade(a) -> int:
 
 
 def cmd_db_check(a) -> int:
-    from tsi.db.check import check
+    from tsi.db.check import check, usable
 
     r = check()
     _print(r, pretty=True)
-    return 0 if r.get("connected") and not r.get("pending") else 5
+    return 0 if usable(r) else 5
 
 
 def cmd_bench(a) -> int:

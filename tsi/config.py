@@ -317,6 +317,7 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
     # CACHE
     cache_type = c.choice("CACHE.TYPE", CACHE_TYPES, str.lower)
     c.integer("CACHE.DEFAULT_TIMEOUT", 0)
+    c.integer("CACHE.MAX_BYTES", 1 << 20)
     c.text("CACHE.DIR", required=cache_type == "FileSystemCache")
     redis_url = c.text("CACHE.REDIS_URL", secret=True)
     if cache_type == "RedisCache" and redis_url is not None:
@@ -381,9 +382,15 @@ def resolve_sqlite_path(settings: Any) -> Path:
 
 
 def sqlite_path(settings: Any) -> Path:
-    """The SQLite database file; its directory is created."""
+    """The SQLite database file; its directory is created (:class:`~tsi.errors.DatabaseError` when it cannot be)."""
+    from tsi.errors import DatabaseError
+
     path = resolve_sqlite_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatabaseError(f"cannot create the directory of DATABASE.SQLITE_PATH {path}: "
+                            f"{e.strerror or e.__class__.__name__}") from None
     return path
 
 
@@ -409,7 +416,8 @@ def mssql_connection_string(settings: Any) -> str:
     ``CONNECTION_STRING`` verbatim when set; otherwise built from the keys: Microsoft drivers get
     ``DRIVER={..};SERVER=host,port;DATABASE=..;UID=..;PWD=..;Encrypt=..;TrustServerCertificate=..;
     Authentication=..;ConnectTimeout=..`` (ConnectTimeout is the login timeout, SQL_ATTR_LOGIN_TIMEOUT), FreeTDS
-    ``DRIVER={FreeTDS};SERVER=..;PORT=..;DATABASE=..;UID=..;PWD=..;TDS_Version=7.4;Encrypt=..`` and SQL
+    ``DRIVER={FreeTDS};SERVER=..;PORT=..;DATABASE=..;UID=..;PWD=..;TDS_Version=7.4;Encryption=require|request``
+    and SQL
     authentication only (:class:`ConfigError` otherwise).
     """
     ms = settings.DATABASE.MSSQL
@@ -441,7 +449,9 @@ def mssql_connection_string(settings: Any) -> str:
             ("UID", _odbc_quote(username)),
             ("PWD", _odbc_quote(password)),
             ("TDS_Version", "7.4"),
-            ("Encrypt", _yes_no(ms.get("ENCRYPT", True))),
+            # FreeTDS ignores Microsoft's `Encrypt` keyword (the session would silently stay in clear text):
+            # its own is `Encryption` — require, or request (used when the server offers it).
+            ("Encryption", "require" if ms.get("ENCRYPT", True) else "request"),
         ]
     else:
         parts = [

@@ -25,7 +25,9 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
         sys.path.insert(0, str(project_root()))
         from app import app
 
-        app.run(host=host, port=port, debug=True)
+        # Dash's dev tools ask an outside host for its newest version: the app promises nothing leaves the
+        # machine, so the check stays off.
+        app.run(host=host, port=port, debug=True, dev_tools_disable_version_check=True)
         return 0
     args = ["gunicorn", "app:server", "--bind", f"{host}:{port}",
             "--workers", str(workers or int(s.SERVER.WORKERS)), "--threads", str(int(s.SERVER.THREADS)),

@@ -97,4 +97,4 @@ def test_etl_status_and_db_commands(tsi_db, generated, capsys):
     assert code == 0 and json.loads(out) == {"applied": []}
     code, out, _ = run(capsys, "db", "check")
     r = json.loads(out)
-    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 5
+    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 6

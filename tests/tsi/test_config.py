@@ -349,8 +349,11 @@ def test_connection_string_freetds(files, monkeypatch):
     s = mssql(files, monkeypatch, DRIVER="FreeTDS", PASSWORD="p;w")
     assert mssql_connection_string(s) == (
         "DRIVER={FreeTDS};SERVER=db.example.org;PORT=1433;DATABASE=tsi;UID=app;PWD={p;w};"
-        "TDS_Version=7.4;Encrypt=yes"
+        "TDS_Version=7.4;Encryption=require"
     )
+    # FreeTDS reads `Encryption`, not Microsoft's `Encrypt` (which it ignores: the session stayed unencrypted).
+    s.DATABASE.MSSQL.ENCRYPT = False
+    assert mssql_connection_string(s).endswith(";Encryption=request")
     s.DATABASE.MSSQL.AUTHENTICATION = "ActiveDirectoryPassword"
     with pytest.raises(ConfigError):
         mssql_connection_string(s)

@@ -25,7 +25,7 @@ _configured = False
 
 __all__ = [
     "sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation",
-    "list_schedules", "schedule_header", "ingest", "delete_schedule", "etl_status", "etl_backfill", "build_info",
+    "list_schedules", "schedule_header", "catalogue_generation", "ingest", "delete_schedule", "etl_status", "etl_backfill", "build_info",
     "data_source", "run_flow", "FLOW_FUNCTIONS",
 ]
 
@@ -80,26 +80,52 @@ def _freeze(obj: Any) -> Any:
 
 # ------------------------------------------------------------------ schedules
 
+_GENERATION_ATTR = "tsi_catalogue_generation"
+
+
+def catalogue_generation() -> int:
+    """The database's catalogue generation: one indexed read per request (remembered on ``flask.g`` while a
+    request runs; read afresh otherwise). Every ingest, delete and recompute bumps it."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        gen = g.get(_GENERATION_ATTR)
+        if gen is None:
+            gen = core().catalogue_generation()
+            setattr(g, _GENERATION_ATTR, gen)
+        return gen
+    return core().catalogue_generation()
+
+
+def _catalogue_changed() -> None:
+    """This request changed the catalogue: its later reads must see the new generation."""
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.pop(_GENERATION_ATTR, None)
+
+
 def schedule_header(schedule_id: int, *, use_cache: bool = True) -> dict:
-    key = cache.header_key(schedule_id)
-    if use_cache:
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
+    if not use_cache:
+        return core().schedule_header(int(schedule_id))
+    key = cache.header_key(catalogue_generation(), schedule_id)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     h = core().schedule_header(int(schedule_id))
-    if use_cache:
-        cache.set(key, h, timeout=cache.HEADER_TIMEOUT)
+    cache.set(key, h)
     return h
 
 
 def list_schedules(*, use_cache: bool = True) -> list[dict]:
-    if use_cache:
-        hit = cache.get(cache.LIST_KEY)
-        if hit is not None:
-            return hit
+    if not use_cache:
+        return core().list_schedules()
+    key = cache.list_key(catalogue_generation())
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
     rows = core().list_schedules()
-    if use_cache:
-        cache.set(cache.LIST_KEY, rows, timeout=cache.HEADER_TIMEOUT)
+    cache.set(key, rows)
     return rows
 
 
@@ -108,13 +134,13 @@ def ingest(schedule_path: str, visibility_path: str | None = None, dark_path: st
     s = get_settings()
     r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
                       None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
-    cache.delete(cache.LIST_KEY, cache.header_key(r["schedule_id"]))
+    _catalogue_changed()
     return r
 
 
 def delete_schedule(schedule_id: int) -> bool:
     ok = core().delete_schedule(int(schedule_id))
-    cache.delete(cache.LIST_KEY, cache.header_key(schedule_id))
+    _catalogue_changed()
     return ok
 
 
@@ -129,7 +155,7 @@ def etl_status(schedule_id: int | None = None) -> list[dict]:
 
 def etl_backfill(schedule_id: int, force: bool = False) -> dict:
     r = core().etl_backfill(int(schedule_id), force)
-    cache.delete(cache.LIST_KEY, cache.header_key(schedule_id))
+    _catalogue_changed()
     return r
 
 

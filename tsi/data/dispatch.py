@@ -42,6 +42,8 @@ def binding(flow: str, source: str) -> Callable:
         raise ValueError(f"unknown flow {flow!r}")
     if source not in SOURCES:
         raise ValueError(f"source must be 'legacy' or 'etl' (got {source!r})")
-    from tsi import _core
+    # Through the facade's `core()`: this process configures the native module on first use, whatever the
+    # (maybe shared) cache already held for the header (operations.md §3).
+    from tsi.data import core
 
-    return getattr(_core, f"{flow}_{source}")
+    return getattr(core(), f"{flow}_{source}")

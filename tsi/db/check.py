@@ -12,7 +12,8 @@ from tsi.secrets import mask_secrets, masked_target
 
 def check(settings: Any = None) -> dict:
     """``{backend, target (masked), driver, connected, server_version, schema_version, pending,
-    read_committed_snapshot}``, plus ``error`` (masked) when something failed."""
+    read_committed_snapshot}``, plus ``error`` (masked) when something failed: then the check did not
+    complete and :func:`usable` is false whatever else was filled in."""
     out: dict[str, Any] = {"backend": None, "target": None, "driver": None, "connected": False,
                            "server_version": None, "schema_version": None, "pending": [],
                            "read_committed_snapshot": None}
@@ -47,6 +48,11 @@ def check(settings: Any = None) -> dict:
     return out
 
 
+def usable(report: dict) -> bool:
+    """The database can be used as it is: connected, checked to the end, nothing pending."""
+    return bool(report.get("connected")) and "error" not in report and not report.get("pending")
+
+
 def _check_mssql(s: Any, out: dict[str, Any]) -> None:
     from tsi.db import migrate
     from tsi.db.tsql import migrations
@@ -63,16 +69,18 @@ def _check_mssql(s: Any, out: dict[str, Any]) -> None:
                              f"{conn.getinfo(pyodbc.SQL_DRIVER_VER)})")
         except Exception:
             pass
-        cursor = conn.cursor()
-        version = cursor.execute("SELECT @@VERSION").fetchone()[0]
+        rows = migrate.fetch_all(conn, "SELECT @@VERSION")
+        version = rows[0][0] if rows else None
         out["server_version"] = str(version).strip().splitlines()[0].strip() if version else None
         done = migrate.applied_versions(conn, migrate.MSSQL)
         out["schema_version"] = max(done) if done else None
-        out["pending"] = [m.version for m in migrations("mssql") if m.version not in set(done)]
-        row = cursor.execute(
-            "SELECT is_read_committed_snapshot_on FROM sys.databases WHERE name = DB_NAME()"
-        ).fetchone()
-        out["read_committed_snapshot"] = None if row is None or row[0] is None else bool(row[0])
+        scripts = migrations("mssql")
+        out["pending"] = [m.version for m in scripts if m.version not in set(done)]
+        newer = migrate.newer_schema_message(done, scripts)
+        if newer:
+            out["error"] = newer
+        rows = migrate.fetch_all(conn, "SELECT is_read_committed_snapshot_on FROM sys.databases WHERE name = DB_NAME()")
+        out["read_committed_snapshot"] = None if not rows or rows[0][0] is None else bool(rows[0][0])
     except Exception as e:  # report, never raise
         out["error"] = migrate._mask(str(e), s)
     finally:

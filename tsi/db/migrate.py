@@ -280,17 +280,33 @@ def ensure_ledger(conn: Any, dialect: Dialect) -> None:
         raise
 
 
+def fetch_all(conn: Any, sql: str, *params: Any) -> list:
+    """Every row of a query, with the cursor closed before returning. FreeTDS allows one active statement per
+    connection: a result left unread makes the next statement fail with "Invalid cursor state"."""
+    cursor = conn.cursor()
+    try:
+        return cursor.execute(sql, *params).fetchall()
+    finally:
+        cursor.close()
+
+
 def _ledger_exists(conn: Any, dialect: Dialect) -> bool:
-    row = conn.cursor().execute(dialect.ledger_exists).fetchone()
-    return row is not None and row[0] is not None
+    rows = fetch_all(conn, dialect.ledger_exists)
+    return bool(rows) and rows[0][0] is not None
 
 
 def applied_versions(conn: Any, dialect: Dialect) -> list[int]:
     """Versions recorded in the ledger (empty when there is no ledger yet)."""
     if not _ledger_exists(conn, dialect):
         return []
-    rows = conn.cursor().execute(f"SELECT version FROM {dialect.ledger} ORDER BY version").fetchall()
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in fetch_all(conn, f"SELECT version FROM {dialect.ledger} ORDER BY version")]
+
+
+def newer_schema_message(applied: Sequence[int], scripts: Sequence[Migration]) -> str | None:
+    """The refusal for a database migrated by a newer build (operations.md §3), or None."""
+    newest = max(applied, default=0)
+    ours = max((m.version for m in scripts), default=0)
+    return f"schema {newest} is newer than this build's {ours}; upgrade TSI" if newest > ours else None
 
 
 def pending_versions(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, settings: Any = None) -> list[int]:
@@ -299,7 +315,14 @@ def pending_versions(conn: Any, scripts: Sequence[Migration], dialect: Dialect, 
         done = set(applied_versions(conn, dialect))
     except Exception as e:
         raise DatabaseError(_mask(f"Cannot read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)) from None
+    _refuse_newer(done, scripts)
     return [m.version for m in scripts if m.version not in done]
+
+
+def _refuse_newer(done: Any, scripts: Sequence[Migration]) -> None:
+    message = newer_schema_message(sorted(done), scripts)
+    if message:
+        raise DatabaseError(message)
 
 
 def apply_pending(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, settings: Any = None) -> list[int]:
@@ -316,6 +339,7 @@ def apply_pending(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, 
         raise DatabaseError(
             _mask(f"Cannot create or read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)
         ) from None
+    _refuse_newer(done, scripts)
 
     applied: list[int] = []
     for m in sorted(scripts, key=lambda m: m.version):
@@ -329,8 +353,7 @@ def apply_pending(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, 
                 step = "migration lock"
                 _run(cursor, dialect.lock)
                 # Another upgrade may have applied it while we waited for the lock.
-                row = cursor.execute(f"SELECT 1 FROM {dialect.ledger} WHERE version = ?", m.version).fetchone()
-                if row is not None:
+                if cursor.execute(f"SELECT 1 FROM {dialect.ledger} WHERE version = ?", m.version).fetchall():
                     conn.rollback()
                     continue
             for number, batch in enumerate(batches, 1):

@@ -64,6 +64,12 @@ pub fn ingest<'py>(
     Ok(d)
 }
 
+/// The catalogue generation (bumped in the same transaction as every ingest, delete and recompute).
+#[pyfunction]
+pub fn catalogue_generation(py: Python<'_>) -> PyResult<i64> {
+    py.allow_threads(|| store()?.catalogue_generation()).map_err(to_py)
+}
+
 #[pyfunction]
 pub fn list_schedules(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
     let rows = py.allow_threads(|| store()?.list_schedules()).map_err(to_py)?;

@@ -15,6 +15,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(state::build_info, m)?)?;
     m.add_function(wrap_pyfunction!(admin::ingest, m)?)?;
     m.add_function(wrap_pyfunction!(admin::list_schedules, m)?)?;
+    m.add_function(wrap_pyfunction!(admin::catalogue_generation, m)?)?;
     m.add_function(wrap_pyfunction!(admin::schedule_header, m)?)?;
     m.add_function(wrap_pyfunction!(admin::delete_schedule, m)?)?;
     m.add_function(wrap_pyfunction!(admin::etl_status, m)?)?;

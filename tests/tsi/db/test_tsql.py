@@ -1,7 +1,8 @@
 """The T-SQL migration scripts, checked without a SQL Server (architecture.md §9).
 
 * Every batch is parsed by sqlglot's T-SQL parser and must yield exactly one guarded statement
-  ``IF <guard> BEGIN <CREATE|ALTER ... ADD> END`` with no part left unparsed (no ``exp.Command`` fallback).
+  ``IF <guard> BEGIN <CREATE|ALTER ... ADD> END`` with no part left unparsed (no ``exp.Command`` fallback);
+  the one-row catalogue's seed is ``IF NOT EXISTS (SELECT 1 FROM <table> WHERE id = 1) BEGIN INSERT … END``.
 * One construct sqlglot (30.x) cannot parse: ``EXEC(N'CREATE SCHEMA analytics')`` — dynamic SQL, needed
   because CREATE SCHEMA must be alone in its batch. sqlglot raises "Expected table name" on it. That batch is
   matched exactly by a regular expression instead, and its two parts are parsed separately: the guard
@@ -51,7 +52,7 @@ def _strip_comments(sql: str) -> str:
 
 
 def _parse_guarded(batch: str):
-    """(guard condition, the one CREATE/ALTER inside) of a batch; asserts the shape."""
+    """(guard condition, the one CREATE/ALTER — or seed-row INSERT — inside) of a batch; asserts the shape."""
     trees = [t for t in sqlglot.parse(batch, read="tsql") if t is not None]
     assert len(trees) == 1, f"one statement per batch, got {[type(t).__name__ for t in trees]}"
     tree = trees[0]
@@ -59,7 +60,7 @@ def _parse_guarded(batch: str):
     assert isinstance(tree, exp.IfBlock), f"not guarded: {type(tree).__name__}"
     assert not tree.args.get("false"), "no ELSE branch expected"
     body = [s for s in tree.args["true"].expressions if not isinstance(s, exp.EndStatement)]
-    assert len(body) == 1 and isinstance(body[0], (exp.Create, exp.Alter)), [type(s).__name__ for s in body]
+    assert len(body) == 1 and isinstance(body[0], (exp.Create, exp.Alter, exp.Insert)), [type(s).__name__ for s in body]
     return tree.this, body[0]
 
 
@@ -155,9 +156,9 @@ def _sqlite_columns() -> dict[str, dict[str, tuple[str | None, bool]]]:
 
 
 def test_migration_files_are_numbered_and_hashed():
-    assert [m.version for m in MSSQL] == [1, 2, 3, 4, 5]
+    assert [m.version for m in MSSQL] == [1, 2, 3, 4, 5, 6]
     assert [m.name for m in MSSQL] == ["0001_normalized", "0002_analytics", "0003_added_columns", "0004_interval_count",
-                                       "0005_default_visibility_view"]
+                                       "0005_default_visibility_view", "0006_catalogue_generation"]
     assert [(m.version, m.name) for m in SQLITE] == [(m.version, m.name) for m in MSSQL]
     for m in MSSQL:
         raw = (MIGRATIONS_DIR / "mssql" / f"{m.name}.sql").read_bytes()
@@ -214,6 +215,10 @@ def test_every_create_and_alter_is_guarded_by_the_matching_check():
             assert re.fullmatch(
                 rf"COL_LENGTH\(N'{re.escape(table)}', N'{column.name}'\) IS NULL", guard
             ), (where, guard)
+        elif isinstance(stmt, exp.Insert):
+            # A seed row (the one-row catalogue), inserted only when its key is absent.
+            table = _table_name(stmt.this.this)
+            assert re.fullmatch(rf"NOT EXISTS\(SELECT 1 FROM {re.escape(table)} WHERE id = 1\)", guard), (where, guard)
         else:
             pytest.fail(f"{where}: unexpected statement {stmt.sql()[:80]}")
 

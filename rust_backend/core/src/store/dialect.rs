@@ -523,6 +523,22 @@ impl Dialect {
         self.insert(Table::ScheduleSchedulingBlocks, &MEMBERSHIP_COLS, nrows, &[])
     }
 
+    /// The one-row catalogue table (migration 0006), outside the `Table` catalogue of schedule data.
+    fn catalogue_table(self) -> &'static str {
+        match self {
+            Dialect::Sqlite | Dialect::SqliteText => "tsi_catalogue",
+            Dialect::TSql => "dbo.tsi_catalogue",
+        }
+    }
+
+    pub fn catalogue_generation(self) -> String {
+        format!("SELECT generation FROM {} WHERE id = 1", self.catalogue_table())
+    }
+
+    pub fn bump_generation(self) -> String {
+        format!("UPDATE {} SET generation = generation + 1 WHERE id = 1", self.catalogue_table())
+    }
+
     pub fn schedule_id_by_checksum(self) -> String {
         format!("SELECT schedule_id FROM {} WHERE checksum = ?", self.table(Table::Schedules))
     }
@@ -829,6 +845,8 @@ pub fn statements(d: Dialect) -> Vec<String> {
         v.push(d.insert_membership(n));
     }
     v.push(d.schedule_id_by_checksum());
+    v.push(d.catalogue_generation());
+    v.push(d.bump_generation());
     v.push(d.checksum_of());
     v.push(d.list_schedules());
     v.push(d.summary_state());

@@ -18,7 +18,24 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "0003_added_columns", sql: include_str!("../../../../tsi/db/migrations/sqlite/0003_added_columns.sql") },
     Migration { version: 4, name: "0004_interval_count", sql: include_str!("../../../../tsi/db/migrations/sqlite/0004_interval_count.sql") },
     Migration { version: 5, name: "0005_default_visibility_view", sql: include_str!("../../../../tsi/db/migrations/sqlite/0005_default_visibility_view.sql") },
+    Migration { version: 6, name: "0006_catalogue_generation", sql: include_str!("../../../../tsi/db/migrations/sqlite/0006_catalogue_generation.sql") },
 ];
+
+/// The newest schema this build knows.
+pub fn latest_version() -> i64 {
+    SQLITE_MIGRATIONS.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Refuse a database migrated by a newer build (operations.md §3): its tables may mean things this build
+/// does not know, and writing to it could break the newer build's invariants.
+pub fn refuse_newer(applied: &[i64]) -> Result<()> {
+    let newest = applied.iter().copied().max().unwrap_or(0);
+    let ours = latest_version();
+    if newest > ours {
+        return Err(CoreError::db(format!("schema {newest} is newer than this build's {ours}; upgrade TSI")));
+    }
+    Ok(())
+}
 
 pub const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, script_sha256 TEXT NOT NULL,
@@ -34,6 +51,7 @@ pub fn applied_versions(conn: &Connection) -> Result<Vec<i64>> {
 /// Versions not yet applied.
 pub fn pending(conn: &Connection) -> Result<Vec<i64>> {
     let done = applied_versions(conn)?;
+    refuse_newer(&done)?;
     Ok(SQLITE_MIGRATIONS.iter().map(|m| m.version).filter(|v| !done.contains(v)).collect())
 }
 
@@ -91,12 +109,32 @@ mod tests {
     #[test]
     fn upgrade_is_idempotent_and_recorded() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5, 6]);
         assert!(upgrade(&mut c).unwrap().is_empty());
         assert!(pending(&c).unwrap().is_empty());
         // Columns of 0003 exist.
         c.prepare("SELECT original_block_id, visibility_intervals FROM analytics_schedule_blocks_analytics").unwrap();
         c.prepare("SELECT merged_interval_count FROM analytics_schedule_visibility_metadata").unwrap();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_and_left_alone() {
+        let mut c = Connection::open_in_memory().unwrap();
+        upgrade(&mut c).unwrap();
+        let newer = latest_version() + 1;
+        c.execute("INSERT INTO tsi_schema_migrations (version, name, script_sha256) VALUES (?1, 'future', '')", [newer])
+            .unwrap();
+        let e = upgrade(&mut c).unwrap_err().to_string();
+        assert!(e.contains(&format!("schema {newer} is newer than this build's {}; upgrade TSI", latest_version())), "{e}");
+        assert_eq!(applied_versions(&c).unwrap().last(), Some(&newer));
+    }
+
+    #[test]
+    fn the_catalogue_starts_at_generation_one() {
+        let mut c = Connection::open_in_memory().unwrap();
+        upgrade(&mut c).unwrap();
+        let g: i64 = c.query_row("SELECT generation FROM tsi_catalogue WHERE id = 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(g, 1);
     }
 
     #[test]

@@ -253,6 +253,12 @@ impl Store {
         ops::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
     }
 
+    /// The catalogue generation: changes whenever a schedule is stored, deleted or recomputed.
+    pub fn catalogue_generation(&self) -> Result<i64> {
+        let mut c = self.conn()?;
+        ops::catalogue_generation(c.transport(), self.dialect)
+    }
+
     pub fn list_schedules(&self) -> Result<Vec<ScheduleListing>> {
         let mut c = self.conn()?;
         ops::list_where(c.transport(), self.dialect, &self.cfg, None)

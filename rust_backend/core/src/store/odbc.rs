@@ -379,15 +379,18 @@ impl Transport for OdbcConn {
         if !self.in_tx {
             return Ok(());
         }
-        if self.driver_tx {
-            self.conn.rollback().map_err(db_error)?;
-            self.conn.set_autocommit(true).map_err(db_error)?;
+        // Autocommit comes back and the flags clear whatever the rollback says: a server that already ended
+        // the transaction (XACT_ABORT after an error) refuses the rollback, and a connection left in manual
+        // commit would otherwise go back to the pool holding every later statement in an open transaction.
+        let rolled_back = if self.driver_tx {
+            self.conn.rollback().map_err(db_error)
         } else {
-            self.execute("ROLLBACK", &[])?;
-        }
+            self.execute("ROLLBACK", &[]).map(|_| ())
+        };
+        let restored = if self.driver_tx { self.conn.set_autocommit(true).map_err(db_error) } else { Ok(()) };
         self.in_tx = false;
         self.driver_tx = false;
-        Ok(())
+        rolled_back.and(restored)
     }
 
     fn execute(&mut self, sql: &str, ps: &[Value]) -> Result<usize> {

@@ -161,7 +161,9 @@ pub fn ingest(
             }
         },
         Ok(None) => {
-            t.rollback()?;
+            // Under XACT_ABORT a unique-key violation has already ended the transaction on SQL Server, so
+            // this rollback may fail; nothing was written either way, and the answer is "already stored".
+            let _ = t.rollback();
             Ok(None)
         }
         Err(e) => {
@@ -180,6 +182,11 @@ fn ingest_in_tx(
     checksum: &str,
 ) -> Result<Option<IngestResult>> {
     take_ingest_lock(t, d)?;
+    // Under the lock: an identical upload that committed while this one was parsing is found here, so the
+    // insert below never races it (the unique checksum stays the last line of defence).
+    if query_opt(t, &d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?.is_some() {
+        return Ok(None);
+    }
     let dark_json = periods_json::encode(&parsed.dark_periods);
     let sp = parsed.schedule_period;
     let site = parsed.site;
@@ -216,6 +223,7 @@ fn ingest_in_tx(
         None,
     )?;
     run_etl(t, d, cfg, schedule_id)?;
+    bump_generation(t, d)?;
     Ok(Some(IngestResult {
         schedule_id,
         name: name.to_string(),
@@ -397,10 +405,27 @@ fn insert_blocks(t: &mut dyn Transport, d: Dialect, parsed: &ParsedSchedule) -> 
 
 // -------------------------------------------------------------------- administration
 
+/// The catalogue generation (operations.md §3): bumped by every change, read once per request.
+pub fn catalogue_generation(t: &mut dyn Transport, d: Dialect) -> Result<i64> {
+    query_opt(t, &d.catalogue_generation(), &[], &[I], |r| req_i64(r, 0))?
+        .ok_or_else(|| CoreError::db("the catalogue generation row is missing (run `tsi db upgrade`)"))
+}
+
+/// Bump the catalogue generation inside the caller's write transaction.
+fn bump_generation(t: &mut dyn Transport, d: Dialect) -> Result<()> {
+    t.execute(&d.bump_generation(), &[]).map(|_| ())
+}
+
+/// The stored schedule with this checksum as an ingest result (`created = false`). Both reads see one
+/// snapshot, so a concurrent delete yields either the whole row or nothing, never an error in between.
 pub fn find_by_checksum(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, checksum: &str) -> Result<Option<IngestResult>> {
+    in_transaction(t, d.begin_read_sql(), |t| find_by_checksum_in_tx(t, d, cfg, checksum))
+}
+
+fn find_by_checksum_in_tx(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, checksum: &str) -> Result<Option<IngestResult>> {
     let id = query_opt(t, &d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?;
     let Some(id) = id else { return Ok(None) };
-    let l = list_where(t, d, cfg, Some(id))?.into_iter().next().ok_or(CoreError::NotFound { schedule_id: id })?;
+    let Some(l) = list_where(t, d, cfg, Some(id))?.into_iter().next() else { return Ok(None) };
     Ok(Some(IngestResult {
         schedule_id: id,
         name: l.name,
@@ -475,6 +500,7 @@ pub fn delete(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<bool> {
             let params: Vec<Value> = part.iter().map(|&b| b.into()).collect();
             t.execute(&d.delete_orphan_blocks(part.len()), &params)?;
         }
+        bump_generation(t, d)?;
         Ok(true)
     })
 }
@@ -512,7 +538,10 @@ pub fn etl_status(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Op
 
 /// Re-run the ETL of one schedule in its own transaction.
 pub fn backfill_in_tx(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) -> Result<()> {
-    in_transaction(t, d.begin_sql(), |t| run_etl(t, d, cfg, id).map(|_| ()))
+    in_transaction(t, d.begin_sql(), |t| {
+        run_etl(t, d, cfg, id)?;
+        bump_generation(t, d)
+    })
 }
 
 /// Benchmark reference: read the given columns of one table for a schedule and touch every value.
@@ -1030,6 +1059,7 @@ pub fn upgrade_sqlite_via(t: &mut dyn Transport) -> Result<Vec<i64>> {
     use sha2::{Digest, Sha256};
     t.execute(super::migrate::LEDGER, &[])?;
     let done = query_vec(t, "SELECT version FROM tsi_schema_migrations ORDER BY version", &[], &[I], |r| req_i64(r, 0))?;
+    super::migrate::refuse_newer(&done)?;
     let mut applied = Vec::new();
     for m in super::migrate::SQLITE_MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
         in_transaction(t, Some("BEGIN IMMEDIATE"), |t| {
