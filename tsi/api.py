@@ -1,4 +1,12 @@
-"""HTTP endpoints beside the Dash pages: health, Bootstrap CSS from an installed package, schedule upload.
+"""HTTP endpoints beside the Dash pages: Bootstrap CSS from an installed package, then the JSON API.
+
+`register` adds, to the Flask server under Dash:
+
+* `/vendor/bootstrap.min.css` (here);
+* `POST /api/schedules`, the upload (:mod:`tsi.upload`);
+* `GET /healthz` and the rest of the JSON API under `/api/` — list, header, flow payloads, delete, recompute
+  analytics, JSON 404/405 for `/api/…` paths (:mod:`tsi.http_api`, whose docstring lists routes, parameters
+  and statuses).
 
 Bootstrap's CSS (Bootswatch "darkly", Bootstrap 5) is read from the Bootstrap-Flask package at start-up and served
 from `/vendor/bootstrap.min.css`; its Google Fonts `@import` is removed so the page never leaves the machine
@@ -11,7 +19,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response
 
 BOOTSTRAP_URL = "/vendor/bootstrap.min.css"
 
@@ -31,26 +39,8 @@ def register(server: Flask) -> None:
         r.headers["Cache-Control"] = "public, max-age=86400"
         return r
 
-    @server.get("/healthz")
-    def _healthz():
-        from tsi import data
-        from tsi.config import get_settings
+    from tsi.http_api import register as register_http_api
+    from tsi.upload import register as register_upload
 
-        try:
-            from tsi import _core
-
-            data.list_schedules(use_cache=False)
-            body = {"status": "ok", "database": "ok", "data_source": data.data_source(),
-                    "etl_version": _core.build_info()["etl_version"]}
-            return jsonify(body), 200
-        except Exception as e:  # noqa: BLE001 - health reports, never raises
-            from tsi.secrets import mask_secrets
-
-            return jsonify({"status": "error", "database": mask_secrets(str(e)),
-                            "data_source": str(get_settings().DATA_SOURCE), "etl_version": None}), 503
-
-    try:
-        from tsi.upload import register as register_upload
-    except ImportError:  # the upload endpoint lives in tsi/upload.py
-        return
     register_upload(server)
+    register_http_api(server)

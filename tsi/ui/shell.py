@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from tsi.ui.urls import parse_search, with_params
+from tsi.ui.urls import parse_search, schedule_id_or_none, with_params
 
 NAV = [
     ("Home", "/"),
@@ -64,8 +64,7 @@ def fill_selector(search, _pathname):
     except Exception:  # noqa: BLE001 - the page itself shows the database error
         rows = []
     options = [{"label": f"{r['name']} ({r['schedule_id']})", "value": r["schedule_id"]} for r in rows]
-    current = parse_search(search).get("schedule")
-    value = int(current) if current and current.isdigit() else None
+    value = schedule_id_or_none(parse_search(search).get("schedule"))
     return options, value
 
 
