@@ -1,0 +1,136 @@
+"""The production serving shape, for real (operations.md §3): `tsi run --workers 2` (gunicorn) with a shared
+Redis cache (Debian's redis-server with a password and a db index), both started by the test on loopback.
+
+* payloads and headers land in Redis, and both workers serve them;
+* a delete made by another process is a 404 on every worker at the next request (the catalogue generation);
+* a restart with a warm shared cache serves every flow (each process configures the core itself);
+* Redis stopped mid-run: pages and the API are still served from the database, /healthz says the cache is
+  down; Redis back: the cache is used again.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from builders import ingest_dir
+from servers import RedisServer, TsiServer, tsi_cli, wait_until
+
+requests = pytest.importorskip("requests")
+
+FLOWS = ("sky-map", "distributions", "visibility-map", "timeline", "insights", "trends", "validation")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, generated):
+    """(redis, tsi server, settings env, {name: schedule id}) — one database, one Redis, two workers."""
+    from tsi import data
+    from tsi.config import reset_settings
+
+    root = tmp_path_factory.mktemp("serving")
+    redis_server = RedisServer(root / "redis").start()
+    env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(root / "tsi.sqlite3"),
+           "TSI_CACHE__TYPE": "RedisCache", "TSI_CACHE__REDIS_URL": redis_server.url, "TSI_LOG_LEVEL": "WARNING"}
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.delenv("TSI_DATA_SOURCE", raising=False)
+        reset_settings()
+        data.reset()
+        ids = {name: ingest_dir(generated[name])["schedule_id"] for name in ("season", "variant", "night")}
+        reset_settings()
+        data.reset()
+    server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
+    yield redis_server, server, env, ids
+    server.stop()
+    redis_server.stop()
+
+
+def _get_many(url: str, n: int = 24) -> list[requests.Response]:
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda _: requests.get(url, timeout=60), range(n)))
+
+
+def _workers_answering(server: TsiServer, path: str, status: int) -> set[int]:
+    return {pid for pid, st, p in server.access_log() if p == path and st == status}
+
+
+def test_payloads_are_cached_in_redis_and_served_by_both_workers(stack):
+    redis_server, server, _env, ids = stack
+    sid = ids["season"]
+    for flow in FLOWS:
+        r = requests.get(f"{server.url}/api/schedules/{sid}/{flow}", timeout=120)
+        assert r.status_code == 200, (flow, r.text[:300])
+    keys = redis_server.keys()
+    assert any(k.startswith(f"tsi:v1:sky_map:{sid}:") for k in keys), keys
+    assert any(k.startswith("tsi:v1:hdr:") for k in keys), keys
+    path = f"/api/schedules/{sid}/sky-map"
+    bodies = {r.content for r in _get_many(server.url + path)}
+    assert len(bodies) == 1
+    assert len(_workers_answering(server, path, 200)) == 2, "both workers should have served the payload"
+
+
+def test_a_delete_by_another_process_is_a_404_on_every_worker_at_once(stack, generated):
+    _redis, server, env, ids = stack
+    sid = ids["night"]
+    path = f"/api/schedules/{sid}"
+    assert all(r.status_code == 200 for r in _get_many(server.url + path))  # warm both workers
+    assert all(r.status_code == 200 for r in _get_many(f"{server.url}{path}/sky-map"))
+    out = tsi_cli(env, "delete", str(sid))
+    assert out.returncode == 0, out.stderr
+    # At once: every request after the delete returned, on whichever worker, is a 404.
+    answers = _get_many(server.url + path, 32) + _get_many(f"{server.url}{path}/sky-map", 32)
+    assert {r.status_code for r in answers} == {404}
+    assert len(_workers_answering(server, path, 404)) == 2
+    listed = requests.get(f"{server.url}/api/schedules", timeout=30).json()
+    assert sid not in {s["schedule_id"] for s in listed}
+    # Stored again by another process: visible at once too, under a new id.
+    out = tsi_cli(env, "ingest", str(generated["night"] / "schedule.json"))
+    assert out.returncode == 0, out.stderr
+    new_id = json.loads(out.stdout)["schedule_id"]
+    assert new_id > sid
+    assert new_id in {s["schedule_id"] for s in requests.get(f"{server.url}/api/schedules", timeout=30).json()}
+    assert {r.status_code for r in _get_many(f"{server.url}/api/schedules/{new_id}", 16)} == {200}
+
+
+def test_a_restart_with_a_warm_shared_cache_serves_every_flow(stack):
+    _redis, server, _env, ids = stack
+    sid, other = ids["season"], ids["variant"]
+    assert requests.get(f"{server.url}/api/schedules/{sid}/sky-map", timeout=120).status_code == 200
+    server.stop()
+    server.start()
+    for flow in FLOWS:
+        r = requests.get(f"{server.url}/api/schedules/{sid}/{flow}", timeout=120)
+        assert r.status_code == 200, (flow, r.status_code, r.text[:300])
+    r = requests.get(f"{server.url}/api/schedules/{sid}/compare?with={other}", timeout=120)
+    assert r.status_code == 200, r.text[:300]
+
+
+def test_redis_stopped_mid_run_pages_still_served_and_health_says_so(stack):
+    redis_server, server, _env, ids = stack
+    sid = ids["variant"]
+    assert requests.get(f"{server.url}/healthz", timeout=30).json()["cache"] == "ok"
+    redis_server.stop()
+    try:
+        for flow in ("sky-map", "insights", "timeline"):
+            r = requests.get(f"{server.url}/api/schedules/{sid}/{flow}", timeout=60)
+            assert r.status_code == 200, (flow, r.text[:300])
+        assert requests.get(f"{server.url}/api/schedules", timeout=30).status_code == 200
+        page = requests.get(f"{server.url}/sky-map?schedule={sid}", timeout=30)
+        assert page.status_code == 200 and "_dash-config" in page.text
+        health = requests.get(f"{server.url}/healthz", timeout=30)
+        assert health.status_code == 200
+        assert health.json()["cache"] == "down" and health.json()["database"] == "ok"
+    finally:
+        redis_server.start()
+    wait_until(lambda: requests.get(f"{server.url}/healthz", timeout=30).json()["cache"] == "ok", 30,
+               "cache back")
+
+    def cached_again():
+        assert requests.get(f"{server.url}/api/schedules/{sid}/distributions", timeout=60).status_code == 200
+        return any(k.startswith(f"tsi:v1:distributions:{sid}:") for k in redis_server.keys())
+
+    # Each worker leaves a failed cache alone for RETRY_SECONDS, then uses it again.
+    wait_until(cached_again, 30, "payloads cached again", interval=1.0)
