@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -98,3 +100,47 @@ def test_etl_status_and_db_commands(tsi_db, generated, capsys):
     code, out, _ = run(capsys, "db", "check")
     r = json.loads(out)
     assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 6
+
+
+# ------------------------------------------------------------------ database problems: one line, exit 5
+
+
+@pytest.mark.parametrize("where", ["file-as-directory", "proc"])
+def test_an_unusable_sqlite_path_is_one_line_and_exit_5(tmp_path, monkeypatch, capsys, where):
+    from tsi import data
+    from tsi.config import reset_settings
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    path = blocker / "tsi.sqlite3" if where == "file-as-directory" else "/proc/tsi-test/tsi.sqlite3"
+    monkeypatch.setenv("TSI_ENV", "testing")
+    monkeypatch.setenv("TSI_DATABASE__SQLITE_PATH", str(path))
+    reset_settings()
+    data.reset()
+    code, out, err = run(capsys, "schedules")
+    assert code == 5 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("error: cannot create the directory of DATABASE.SQLITE_PATH")
+
+
+def test_a_database_from_a_newer_build_is_refused_and_not_touched(tsi_db, capsys):
+    code, _, _ = run(capsys, "schedules")
+    assert code == 0
+    sql_elsewhere(str(tsi_db), ("insert into tsi_schema_migrations (version, name, script_sha256) "
+                                "values (99, 'from the future', '')", ()))
+    from tsi import data
+
+    data.reset()
+    for args in (("schedules",), ("db", "upgrade")):
+        code, out, err = run(capsys, *args)
+        assert code == 5, args
+        assert err.strip() == "error: schema 99 is newer than this build's 6; upgrade TSI", args
+    # `tsi run` in its own process (were it to start, it would become gunicorn).
+    started = subprocess.run([sys.executable, "-m", "tsi.cli", "run", "--port", "1"], capture_output=True,
+                             text=True, timeout=60)
+    assert started.returncode == 5
+    assert started.stderr.strip().endswith("error: schema 99 is newer than this build's 6; upgrade TSI")
+    code, out, _ = run(capsys, "db", "check")
+    assert code == 5 and json.loads(out)["error"] == "schema 99 is newer than this build's 6; upgrade TSI"
+    rows = sql_elsewhere(str(tsi_db), ("select max(version) from tsi_schema_migrations", ()))
+    assert rows == [[[99]]]
