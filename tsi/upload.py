@@ -1,10 +1,24 @@
 """`POST /api/schedules`: the web upload (flows.md §9, input-formats.md §6–§8).
 
 Multipart fields: ``schedule`` (file, required), ``visibility`` and ``dark`` (files, optional, F1 only) and
-``name`` (text, optional). Each file part is streamed by Werkzeug's multipart parser straight into its own file
-in a per-request temporary directory (never held in memory), counted while it is written so that a part over
-``UPLOAD.MAX_BYTES`` stops the request at once, and handed to :func:`tsi.data.ingest` by path. The temporary
-directory is always removed.
+``name`` (text, optional). The body is read in 64 KiB chunks and decoded by Werkzeug's sans-IO
+``MultipartDecoder``; this module applies the limits itself, each to what it is meant for:
+
+* a file part is streamed straight into its own file in a per-request temporary directory (never held in
+  memory) and counted while it is written, so a part over ``UPLOAD.MAX_BYTES`` stops the request at once;
+* a text field is kept in memory and may hold at most ``MAX_FIELD_BYTES``;
+* a request may have at most ``MAX_PARTS`` parts; a preamble, part header block or epilogue longer than
+  ``MAX_FRAMING_BYTES`` makes it a malformed request;
+* the whole body may have at most :func:`request_limit` bytes.
+
+Werkzeug's ``parse_form_data(max_form_memory_size=...)`` is not used for this: in Werkzeug 3.1 the decoder checks
+that limit as ``len(buffer) + len(chunk)`` on every 64 KiB chunk, file parts included, and keeps in its buffer
+the bytes after a CR or LF that lies within a boundary's length of a chunk's end (they could start the
+boundary). So a pretty-printed file made the next chunk "too large", answered as a whole-request 413.
+
+The files are handed to :func:`tsi.data.ingest` by path. Temporary directories are
+``<tempdir>/tsi-uploads/req-<pid>-<random>``: each is removed when its request ends, and :func:`register`
+(run once per process at start-up) removes those left by a process that no longer runs (a killed worker).
 
 Responses (JSON):
 
@@ -13,9 +27,12 @@ Responses (JSON):
   An F1 schedule uploaded without a visibility file gets the warning
   "No visibility data: all B blocks are impossible.".
 * 400 ``{"error": "format", "message", "problems": [{file, path, expected, got}, ...]}`` — rejected files;
-  400 ``{"error": "request", "message", "problems": []}`` — no schedule part / not a multipart request.
-* 413 ``{"error": "size", "message", "problems"}`` — a file over ``UPLOAD.MAX_BYTES`` or a request over
-  3 × ``UPLOAD.MAX_BYTES`` + 1 MiB (also ``server.config["MAX_CONTENT_LENGTH"]``).
+  400 ``{"error": "request", "message", "problems": []}`` — no schedule part / not a multipart request /
+  a malformed or truncated body.
+* 413 ``{"error": "size", "message", "problems": [{file, path, expected, got}]}`` — one limit, named:
+  a file over ``UPLOAD.MAX_BYTES`` (the file's name), a text field over ``MAX_FIELD_BYTES`` (the field's name),
+  more than ``MAX_PARTS`` parts, or a request over 3 × ``UPLOAD.MAX_BYTES`` + 1 MiB (also
+  ``server.config["MAX_CONTENT_LENGTH"]``; the message gives the request's Content-Length when it is known).
 * 500 ``{"error": "database", "message"}`` — :class:`~tsi.errors.DatabaseError` (secrets masked);
   500 ``{"error": "internal", "message"}`` — anything else (details in the server log).
 """
@@ -28,21 +45,28 @@ import os
 import re
 import shutil
 import tempfile
-from typing import IO, Any
+from collections.abc import Iterator
+from typing import IO
 
 from flask import Flask, jsonify, request
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.formparser import parse_form_data
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
+from werkzeug.sansio.multipart import Data, Epilogue, Event, Field, File, MultipartDecoder, NeedData
+from werkzeug.wsgi import get_input_stream
 
-__all__ = ["register", "request_limit", "looks_like_f1", "upload_label", "ENDPOINT", "FILE_FIELDS"]
+__all__ = ["register", "request_limit", "looks_like_f1", "upload_label", "upload_root", "remove_stale_upload_dirs",
+           "ENDPOINT", "FILE_FIELDS"]
 
 log = logging.getLogger("tsi.upload")
 
 ENDPOINT = "/api/schedules"
 FILE_FIELDS = ("schedule", "visibility", "dark")
 MIB = 1024 * 1024
-MAX_FIELD_BYTES = 64 * 1024  # text fields (the name) are kept in memory
-MAX_PARTS = 16
+MAX_FIELD_BYTES = 64 * 1024  # a text field (the name) is kept in memory
+MAX_PARTS = 16  # the form sends four; the rest is room for clients that add a field or two
+MAX_FRAMING_BYTES = 64 * 1024  # preamble or one part's headers; a browser sends a few hundred bytes
+READ_CHUNK = 64 * 1024
+UPLOADS_DIR = "tsi-uploads"
+_REQUEST_DIR = re.compile(r"req-([1-9][0-9]{0,8})-")  # Linux pids are below 2**22
 
 
 def request_limit(max_bytes: int) -> int:
@@ -65,14 +89,16 @@ def upload_label(filename: str | None, field: str) -> str:
 # ------------------------------------------------------------------------------------------ errors
 
 
-class _PartTooLarge(Exception):
-    """Raised while a file part is being written, as soon as it exceeds the per-file limit."""
+class _Refused(Exception):
+    """Stops reading a request: the HTTP status and the JSON body that say why."""
 
-    def __init__(self, label: str, limit: int, received: int) -> None:
-        super().__init__(label)
-        self.label = label
-        self.limit = limit
-        self.received = received
+    def __init__(self, status: int, error: str, message: str, problems: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = {"error": error, "message": message, "problems": problems or []}
+
+    def response(self):
+        return _json(self.body, self.status)
 
 
 def _json(body: dict, status: int):
@@ -81,69 +107,222 @@ def _json(body: dict, status: int):
     return r
 
 
-def _too_large_file(label: str, limit: int, got: str):
-    problem = {"file": label, "path": "(file)", "expected": f"at most {limit} bytes", "got": got}
-    return _json({"error": "size", "message": f"{label}: (file): expected at most {limit} bytes; got {got}",
-                  "problems": [problem]}, 413)
+def _over_limit(message: str, file: str, path: str, expected: str, got: str) -> _Refused:
+    return _Refused(413, "size", message, [{"file": file, "path": path, "expected": expected, "got": got}])
 
 
-def _too_large_request(limit: int, got: int | None):
-    got_text = f"{got} bytes" if got is not None else "more"
-    problem = {"file": "(request)", "path": "(request)", "expected": f"at most {limit} bytes", "got": got_text}
-    return _json({"error": "size",
-                  "message": f"(request): expected at most {limit} bytes (3 files of at most "
-                             f"{(limit - MIB) // 3} bytes); got {got_text}",
-                  "problems": [problem]}, 413)
+def _file_too_large(label: str, limit: int) -> _Refused:
+    # the part is refused as soon as it passes the limit, so its full size is never known
+    expected, got = f"at most {limit} bytes", f"more than {limit} bytes"
+    return _over_limit(f"{label}: (file): expected {expected}; got {got}", label, "(file)", expected, got)
+
+
+def _field_too_long(field: str, limit: int) -> _Refused:
+    expected, got = f"at most {limit} bytes", f"more than {limit} bytes"
+    return _over_limit(f"The text field '{field}' is too long: expected {expected}; got {got}",
+                       "(request)", field, expected, got)
+
+
+def _too_many_parts(limit: int) -> _Refused:
+    expected, got = f"at most {limit} parts", f"more than {limit} parts"
+    return _over_limit(f"The request has too many multipart parts: expected {expected}; got {got}",
+                       "(request)", "(parts)", expected, got)
+
+
+def _request_too_large(limit: int, content_length: int | None) -> _Refused:
+    """The whole body is over the limit; `content_length` is None for a body sent without Content-Length."""
+    expected = f"at most {limit} bytes"
+    got = f"{content_length} bytes" if content_length is not None else f"more than {limit} bytes"
+    return _over_limit(f"(request): expected {expected} (3 files of at most {(limit - MIB) // 3} bytes and "
+                       f"1 MiB of form data); got {got}", "(request)", "(request)", expected, got)
 
 
 def _bad_request(message: str):
     return _json({"error": "request", "message": message, "problems": []}, 400)
 
 
-# ------------------------------------------------------------------------------------------ streaming
+# ------------------------------------------------------------------------------------------ temporary directories
 
 
-class _CountingFile:
-    """A file in the request's temporary directory that refuses to grow past the per-file limit."""
+def upload_root() -> str:
+    """The parent of every request's temporary directory (looked up each time: it follows ``TMPDIR``)."""
+    return os.path.join(tempfile.gettempdir(), UPLOADS_DIR)
 
-    def __init__(self, path: str, limit: int, label: str) -> None:
+
+def _request_dir() -> str:
+    root = upload_root()
+    os.makedirs(root, mode=0o700, exist_ok=True)
+    # the pid in the name lets a later start-up tell a dead process's leftovers from a live one's
+    return tempfile.mkdtemp(prefix=f"req-{os.getpid()}-", dir=root)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0 only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def remove_stale_upload_dirs(root: str | None = None) -> list[str]:
+    """Remove the request directories of processes that no longer run (a worker killed mid-upload).
+
+    Directories of live processes, and anything not named ``req-<pid>-…``, are left alone. Returns the removed
+    paths.
+    """
+    if os.name == "nt":  # os.kill(pid, 0) sends CTRL_C_EVENT on Windows instead of checking
+        return []
+    root = root or upload_root()
+    try:
+        names = sorted(os.listdir(root))
+    except FileNotFoundError:
+        return []
+    removed = []
+    for name in names:
+        match = _REQUEST_DIR.match(name)
+        if match is None or _process_alive(int(match.group(1))):
+            continue
+        path = os.path.join(root, name)
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
+
+
+def _remove_stale_at_startup() -> None:
+    try:
+        removed = remove_stale_upload_dirs()
+    except OSError as e:  # leftovers only cost disk space; never stop the app for them
+        log.warning("could not clean up %s: %s", upload_root(), e)
+        return
+    if removed:
+        log.info("removed %d upload directories left by stopped processes", len(removed))
+
+
+# ------------------------------------------------------------------------------------------ reading the form
+
+
+class _FilePart:
+    """A file part written to the request's directory as it arrives; refuses to grow past the per-file limit."""
+
+    def __init__(self, field: str, filename: str | None, path: str, limit: int) -> None:
+        self.field = field
+        self.label = upload_label(filename, field)
+        self.has_filename = bool(filename)
         self.path = path
-        self.name = path
         self.limit = limit
-        self.label = label
         self.size = 0
-        self._f: IO[bytes] = open(path, "w+b")  # noqa: SIM115 - closed by the request's cleanup
+        self._f: IO[bytes] = open(path, "wb")  # noqa: SIM115 - closed at the part's end or by _Form.close
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.limit:
-            raise _PartTooLarge(self.label, self.limit, self.size)
-        return self._f.write(data)
+            raise _file_too_large(self.label, self.limit)
+        self._f.write(data)
 
-    def __getattr__(self, item: str) -> Any:  # read, seek, tell, flush, close, ...
-        return getattr(self._f, item)
+    def close(self) -> None:
+        self._f.close()
 
 
-class _PartFactory:
-    """Werkzeug stream factory: one counting file per file part."""
+class _TextPart:
+    """A text field, kept in memory up to MAX_FIELD_BYTES."""
 
-    def __init__(self, directory: str, limit: int) -> None:
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self._data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        if len(self._data) + len(data) > MAX_FIELD_BYTES:
+            raise _field_too_long(self.field, MAX_FIELD_BYTES)
+        self._data += data
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def value(self) -> str:
+        return self._data.decode("utf-8", "replace")
+
+
+class _Form:
+    """The parts of one request as the decoder reports them: text fields and file parts, each by field name.
+
+    A field sent twice keeps its first value.
+    """
+
+    def __init__(self, directory: str, max_file_bytes: int) -> None:
         self.directory = directory
-        self.limit = limit
-        self.files: list[_CountingFile] = []
+        self.max_file_bytes = max_file_bytes
+        self.fields: dict[str, str] = {}
+        self.files: dict[str, _FilePart] = {}
+        self.parts = 0
+        self._current: _FilePart | _TextPart | None = None
+        self._opened: list[_FilePart] = []
 
-    def __call__(self, total_content_length=None, content_type=None, filename=None, content_length=None):
-        label = upload_label(filename, "upload")
-        f = _CountingFile(os.path.join(self.directory, f"part-{len(self.files)}"), self.limit, label)
-        self.files.append(f)
-        return f
+    def add(self, event: Event) -> None:
+        if isinstance(event, (Field, File)):
+            self._start(event)
+        elif isinstance(event, Data) and self._current is not None:  # (a preamble is ignored)
+            self._current.write(event.data)
+            if not event.more_data:
+                self._finish()
 
-    def close_all(self) -> None:
-        for f in self.files:
-            try:
-                f.close()
-            except Exception:  # noqa: BLE001 - cleanup never fails the request
-                pass
+    def _start(self, event: Field | File) -> None:
+        self.parts += 1
+        if self.parts > MAX_PARTS:
+            raise _too_many_parts(MAX_PARTS)
+        field = event.name or ""
+        if isinstance(event, File):
+            path = os.path.join(self.directory, f"part-{self.parts}")
+            self._current = _FilePart(field, event.filename, path, self.max_file_bytes)
+            self._opened.append(self._current)
+        else:
+            self._current = _TextPart(field)
+
+    def _finish(self) -> None:
+        part, self._current = self._current, None
+        part.close()
+        if isinstance(part, _TextPart):
+            self.fields.setdefault(part.field, part.value)
+        elif part.size or part.has_filename:  # an empty <input type=file> sends an empty, nameless part
+            self.files.setdefault(part.field, part)
+
+    def close(self) -> None:
+        for part in self._opened:
+            part.close()
+
+
+def _chunks(stream: IO[bytes], limit: int) -> Iterator[bytes | None]:
+    """The body in chunks, then None (the decoder's end-of-input marker)."""
+    while True:
+        try:
+            chunk = stream.read(READ_CHUNK)
+        except RequestEntityTooLarge:  # a body without Content-Length that went past the limit
+            raise _request_too_large(limit, None) from None
+        except ClientDisconnected:
+            raise _Refused(400, "request", "The request body ended early (the client disconnected).") from None
+        if not chunk:
+            break
+        yield chunk
+    yield None
+
+
+def _read_form(stream: IO[bytes], boundary: bytes, limit: int, form: _Form) -> None:
+    """Decode the whole body into `form`. Raises _Refused at a limit and ValueError for a malformed body."""
+    # No limits for the decoder: Werkzeug's max_form_memory_size is checked against the decoder's buffer while a
+    # file part streams as well, which refuses files that merely contain line breaks. _Form applies the limits.
+    decoder = MultipartDecoder(boundary)
+    for chunk in _chunks(stream, limit):
+        decoder.receive_data(chunk)
+        event = decoder.next_event()
+        while not isinstance(event, (NeedData, Epilogue)):
+            form.add(event)
+            event = decoder.next_event()
+        # while part data streams, the decoder keeps at most a possible boundary; anything more is framing
+        # (preamble, part headers, epilogue) that has not ended yet
+        if len(decoder.buffer) > MAX_FRAMING_BYTES:
+            raise ValueError(f"more than {MAX_FRAMING_BYTES} bytes of preamble, part headers or epilogue")
 
 
 # ------------------------------------------------------------------------------------------ format sniffing
@@ -218,52 +397,44 @@ def _upload():
     max_bytes = _max_bytes()
     limit = request_limit(max_bytes)
     if request.content_length is not None and request.content_length > limit:
-        return _too_large_request(limit, request.content_length)
-    if request.mimetype != "multipart/form-data":
+        return _request_too_large(limit, request.content_length).response()
+    boundary = request.mimetype_params.get("boundary", "")
+    if request.mimetype != "multipart/form-data" or not boundary:
         return _bad_request("Expected a multipart/form-data request with a 'schedule' file.")
 
-    tmpdir = tempfile.mkdtemp(prefix="tsi-upload-")
-    factory = _PartFactory(tmpdir, max_bytes)
+    directory = _request_dir()
+    form = _Form(directory, max_bytes)
     try:
         try:
-            _stream, form, parts = parse_form_data(request.environ, stream_factory=factory,
-                                                   max_content_length=limit, max_form_memory_size=MAX_FIELD_BYTES,
-                                                   max_form_parts=MAX_PARTS, silent=False)
-        except _PartTooLarge as e:
-            return _too_large_file(e.label, e.limit, f"more than {e.limit} bytes")
-        except RequestEntityTooLarge:
-            return _too_large_request(limit, request.content_length)
-        except ValueError as e:
+            stream = get_input_stream(request.environ, max_content_length=limit)
+            _read_form(stream, boundary.encode("ascii"), limit, form)
+        except _Refused as e:
+            return e.response()
+        except ValueError as e:  # the decoder's (and a non-ASCII boundary's) word for a malformed body
             return _bad_request(f"Malformed multipart request: {e}")
 
-        files: dict[str, tuple[str, str]] = {}
-        for field in FILE_FIELDS:
-            part = parts.get(field)
-            if part is None:
-                continue
-            stream = part.stream
-            stream.flush()
-            size = os.path.getsize(stream.name)
-            if not part.filename and size == 0:  # an empty <input type=file> sends an empty, nameless part
-                continue
-            files[field] = (stream.name, upload_label(part.filename, field))
+        files = {field: (part.path, part.label) for field, part in form.files.items() if field in FILE_FIELDS}
         if "schedule" not in files:
             return _bad_request("No schedule file: the multipart field 'schedule' is required.")
-
-        name = (form.get("name") or "").strip() or None
+        name = (form.fields.get("name") or "").strip() or None
         return _ingest_response(files, name)
     finally:
-        factory.close_all()
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        form.close()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def register(server: Flask) -> None:
-    """Add the upload endpoint and the request size limit to the Flask server."""
+    """Add the upload endpoint and the request size limit to the Flask server; remove stale upload directories.
+
+    Runs once per process at start-up: a worker killed mid-upload leaves its directory behind, and the next
+    start-up (of any process) removes it.
+    """
     server.config["MAX_CONTENT_LENGTH"] = request_limit(_max_bytes())
     server.add_url_rule(ENDPOINT, "tsi_upload_schedule", _upload, methods=["POST"])
+    _remove_stale_at_startup()
 
     @server.errorhandler(RequestEntityTooLarge)
-    def _request_too_large(exc):
+    def _request_too_large_answer(exc):
         if request.path.startswith("/api/"):
-            return _too_large_request(request_limit(_max_bytes()), request.content_length)
+            return _request_too_large(request_limit(_max_bytes()), request.content_length).response()
         return exc

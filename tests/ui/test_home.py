@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from ui_helpers import assert_clean, console_errors, external_requests, open_page, start_app
+from upload_inputs import pretty_generated_set
 
 from tsi.ui.home_parts import EMPTY_TEXT, delete_question
 
@@ -130,6 +132,32 @@ def test_upload_through_the_file_inputs(dash_duo, tsi_app, ui_env, generated, tm
                   if not ("/api/schedules" in e["message"] and "status of 400" in e["message"])]
     assert unexpected == []
     assert external_requests(dash_duo) == []
+
+
+@pytest.fixture(scope="module")
+def pretty_crlf_1500(tmp_path_factory):
+    """`tsi generate --blocks 1500` pretty-printed with CRLF line ends, as exporters write schedules."""
+    return pretty_generated_set(tmp_path_factory.mktemp("pretty-home"), 1500, crlf=True)
+
+
+def test_pretty_printed_crlf_set_lands_through_the_file_inputs(dash_duo, tsi_app, ui_env, pretty_crlf_1500):
+    """Line breaks near a multipart chunk's end once made the server answer a false whole-request 413."""
+    from tsi import data
+
+    _source, ids = ui_env
+    d = pretty_crlf_1500
+    assert (d / "schedule.json").read_bytes()[:200].count(b"\r\n") > 3
+    start_app(dash_duo, tsi_app)
+    open_page(dash_duo, "/", "#home-file-schedule")
+    _choose(dash_duo, "schedule", d / "schedule.json")
+    _choose(dash_duo, "visibility", d / "possible_periods.json")
+    _choose(dash_duo, "dark", d / "dark_periods.json")
+    text = _upload(dash_duo, "Stored 'schedule'")
+    (new,) = [s for s in data.list_schedules() if s["schedule_id"] not in ids.values()]
+    assert new["blocks"] == 1500
+    assert f"Stored 'schedule' (id {new['schedule_id']}): 1500 blocks, {new['scheduled']} scheduled." in text
+    dash_duo.wait_for_element(_row(new["schedule_id"]), timeout=10)
+    assert_clean(dash_duo)
 
 
 def test_empty_state_and_files_over_the_limit_are_refused_before_sending(dash_duo, tsi_app, ui_env, generated,
