@@ -1,7 +1,8 @@
-"""The production serving shape, for real (operations.md §3): `tsi run --workers 2` (gunicorn) with a shared
-Redis cache (Debian's redis-server with a password and a db index), both started by the test on loopback.
+"""The serving shapes the README documents, for real (operations.md §3): `tsi run --workers 2` (gunicorn) with
+each `CACHE.TYPE` — RedisCache (Debian's redis-server with a password and a db index), FileSystemCache and the
+in-process SimpleCache — all started by the test on loopback.
 
-* payloads and headers land in Redis, and both workers serve them;
+* both workers serve the same payloads (with Redis: payloads and headers land in Redis);
 * a delete made by another process is a 404 on every worker at the next request (the catalogue generation);
 * a restart with a warm shared cache serves every flow (each process configures the core itself);
 * Redis stopped mid-run: pages and the API are still served from the database, /healthz says the cache is
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -23,16 +25,24 @@ requests = pytest.importorskip("requests")
 FLOWS = ("sky-map", "distributions", "visibility-map", "timeline", "insights", "trends", "validation")
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory, generated):
-    """(redis, tsi server, settings env, {name: schedule id}) — one database, one Redis, two workers."""
+CACHE_TYPES = ["RedisCache", "FileSystemCache", "SimpleCache"]
+
+
+@pytest.fixture(scope="module", params=CACHE_TYPES)
+def stack(request, tmp_path_factory, generated):
+    """(redis or None, tsi server, settings env, {name: schedule id}) — one database, two workers, one cache."""
     from tsi import data
     from tsi.config import reset_settings
 
     root = tmp_path_factory.mktemp("serving")
-    redis_server = RedisServer(root / "redis").start()
     env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(root / "tsi.sqlite3"),
-           "TSI_CACHE__TYPE": "RedisCache", "TSI_CACHE__REDIS_URL": redis_server.url, "TSI_LOG_LEVEL": "WARNING"}
+           "TSI_CACHE__TYPE": request.param, "TSI_LOG_LEVEL": "WARNING"}
+    redis_server = None
+    if request.param == "RedisCache":
+        redis_server = RedisServer(root / "redis").start()
+        env["TSI_CACHE__REDIS_URL"] = redis_server.url
+    elif request.param == "FileSystemCache":
+        env["TSI_CACHE__DIR"] = str(root / "cache")
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -45,7 +55,8 @@ def stack(tmp_path_factory, generated):
     server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
     yield redis_server, server, env, ids
     server.stop()
-    redis_server.stop()
+    if redis_server is not None:
+        redis_server.stop()
 
 
 def _get_many(url: str, n: int = 24) -> list[requests.Response]:
@@ -57,15 +68,18 @@ def _workers_answering(server: TsiServer, path: str, status: int) -> set[int]:
     return {pid for pid, st, p in server.access_log() if p == path and st == status}
 
 
-def test_payloads_are_cached_in_redis_and_served_by_both_workers(stack):
-    redis_server, server, _env, ids = stack
+def test_payloads_are_cached_and_served_by_both_workers(stack):
+    redis_server, server, env, ids = stack
     sid = ids["season"]
     for flow in FLOWS:
         r = requests.get(f"{server.url}/api/schedules/{sid}/{flow}", timeout=120)
         assert r.status_code == 200, (flow, r.text[:300])
-    keys = redis_server.keys()
-    assert any(k.startswith(f"tsi:v1:sky_map:{sid}:") for k in keys), keys
-    assert any(k.startswith("tsi:v1:hdr:") for k in keys), keys
+    if redis_server is not None:
+        keys = redis_server.keys()
+        assert any(k.startswith(f"tsi:v1:sky_map:{sid}:") for k in keys), keys
+        assert any(k.startswith("tsi:v1:hdr:") for k in keys), keys
+    elif "TSI_CACHE__DIR" in env:
+        assert any(Path(env["TSI_CACHE__DIR"]).iterdir())
     path = f"/api/schedules/{sid}/sky-map"
     bodies = {r.content for r in _get_many(server.url + path)}
     assert len(bodies) == 1
@@ -108,6 +122,7 @@ def test_a_restart_with_a_warm_shared_cache_serves_every_flow(stack):
     assert r.status_code == 200, r.text[:300]
 
 
+@pytest.mark.parametrize("stack", ["RedisCache"], indirect=True)
 def test_redis_stopped_mid_run_pages_still_served_and_health_says_so(stack):
     redis_server, server, _env, ids = stack
     sid = ids["variant"]
