@@ -78,7 +78,7 @@ from tsi.cli import FLOW_NAMES
 from tsi.errors import AnalyticsMissingError, DatabaseError, ScheduleFormatError, ScheduleNotFoundError
 from tsi.ui.urls import MAX_SCHEDULE_ID, schedule_id_or_none
 
-__all__ = ["register", "route", "authorize", "ApiError", "ROUTES", "ROLES", "FLOW_PATHS", "parse_flow_query",
+__all__ = ["register", "route", "authorize", "ApiError", "api_error_for", "error_response", "ROUTES", "ROLES", "FLOW_PATHS", "parse_flow_query",
            "served_source"]
 
 log = logging.getLogger("tsi.http_api")
@@ -136,7 +136,7 @@ def error_response(e: ApiError) -> Response:
                  headers=e.headers)
 
 
-def _as_api_error(exc: BaseException) -> ApiError:
+def api_error_for(exc: BaseException) -> ApiError:
     """Map an exception raised while answering a request to its answer (architecture.md §5)."""
     if isinstance(exc, ApiError):
         return exc
@@ -208,7 +208,7 @@ def _endpoint(r: Route) -> Callable[..., Response]:
             authorize(r)
             return r.view(**kwargs)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error answer
-            return error_response(_as_api_error(exc))
+            return error_response(api_error_for(exc))
 
     view.__name__ = r.endpoint
     return view
@@ -489,11 +489,8 @@ def _facade_value_error(e: ValueError, q: FlowQuery) -> ApiError:
 def _cache_health() -> str:
     from tsi.data import cache
 
-    health = getattr(cache, "health", None)
-    if health is None:
-        return "unknown"
     try:
-        return str(health())
+        return cache.health()
     except Exception:  # noqa: BLE001 - health reports, never raises
         log.warning("cache health check failed", exc_info=True)
         return "down"
@@ -630,5 +627,5 @@ def register(server: Flask) -> None:
     def _internal_error(exc):
         if _is_api_path(request.path):
             original = getattr(exc, "original_exception", None) or exc
-            return error_response(_as_api_error(original))
+            return error_response(api_error_for(original))
         return exc

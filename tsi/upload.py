@@ -33,8 +33,9 @@ Responses (JSON):
   a file over ``UPLOAD.MAX_BYTES`` (the file's name), a text field over ``MAX_FIELD_BYTES`` (the field's name),
   more than ``MAX_PARTS`` parts, or a request over 3 × ``UPLOAD.MAX_BYTES`` + 1 MiB (also
   ``server.config["MAX_CONTENT_LENGTH"]``; the message gives the request's Content-Length when it is known).
-* 500 ``{"error": "database", "message"}`` — :class:`~tsi.errors.DatabaseError` (secrets masked);
-  500 ``{"error": "internal", "message"}`` — anything else (details in the server log).
+* 503 ``{"error": "database", "message", "problems"}`` — :class:`~tsi.errors.DatabaseError` (secrets masked);
+  500 ``{"error": "internal", "message", "problems"}`` — anything else: the message carries an error id that
+  the server log repeats with the traceback (the mapping of every API route, :func:`tsi.http_api.api_error_for`).
 """
 
 from __future__ import annotations
@@ -357,7 +358,7 @@ def looks_like_f1(path: str, chunk_size: int = 1 << 20) -> bool:
 
 def _ingest_response(files: dict[str, tuple[str, str]], name: str | None):
     from tsi import data
-    from tsi.errors import DatabaseError, ScheduleFormatError
+    from tsi.errors import ScheduleFormatError
     from tsi.secrets import mask_secrets
 
     sched_path, sched_label = files["schedule"]
@@ -371,13 +372,11 @@ def _ingest_response(files: dict[str, tuple[str, str]], name: str | None):
         return _json({"error": "format", "message": mask_secrets(str(e)),
                       "problems": [{k: mask_secrets(p.get(k, "")) for k in ("file", "path", "expected", "got")}
                                    for p in e.errors]}, 400)
-    except DatabaseError as e:
-        log.error("upload of %s failed: %s", sched_label, mask_secrets(str(e)))
-        return _json({"error": "database", "message": mask_secrets(str(e))}, 500)
-    except Exception as e:  # noqa: BLE001 - never a stack trace to the client
-        log.exception("upload of %s failed", sched_label)
-        return _json({"error": "internal", "message": f"Internal error: {mask_secrets(str(e))} "
-                                                       "(details in the server log)."}, 500)
+    except Exception as e:  # noqa: BLE001 - mapped as every API route maps it: 503 database, 500 with an error id
+        from tsi.http_api import api_error_for, error_response
+
+        log.warning("upload of %s failed", sched_label)
+        return error_response(api_error_for(e))
 
     body = dict(result)
     warnings = [str(w) for w in body.get("warnings") or []]

@@ -178,7 +178,7 @@ def test_flask_request_limit_is_answered_as_json(small_limit):
     assert f"at most {request_limit(small_limit)} bytes" in r.get_json()["message"]
 
 
-def test_database_error_is_500_with_masked_message_and_temp_files_are_removed(client, generated, monkeypatch):
+def test_database_error_is_503_with_masked_message_and_temp_files_are_removed(client, generated, monkeypatch):
     seen = []
 
     def failing_ingest(schedule_path, visibility_path=None, dark_path=None, name=None, labels=None):
@@ -190,7 +190,7 @@ def test_database_error_is_500_with_masked_message_and_temp_files_are_removed(cl
 
     monkeypatch.setattr(data, "ingest", failing_ingest)
     r = _post(client, _f1(generated["season"]))
-    assert r.status_code == 500
+    assert r.status_code == 503  # operations.md §1: database unavailable
     body = r.get_json()
     assert body["error"] == "database" and "hunter22" not in body["message"] and "PWD=***" in body["message"]
     assert len(seen) == 3 and not any(os.path.exists(p) for p in seen)
