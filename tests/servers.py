@@ -99,7 +99,8 @@ class TsiServer:
         env["GUNICORN_CMD_ARGS"] = "--access-logfile - --access-logformat '%(p)s %(s)s %(U)s'"
         env["PYTHONUNBUFFERED"] = "1"  # the access log is read while the server runs
         self._out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.proc = subprocess.Popen([TSI, "run", "--workers", str(self.workers), "--port", str(self.port)],
+        self.proc = subprocess.Popen([TSI, "run", "--workers", str(self.workers), "--host", "127.0.0.1",
+                                      "--port", str(self.port)],
                                      cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         wait_until(lambda: self.proc.poll() is None and requests.get(self.url + "/healthz", timeout=5).status_code

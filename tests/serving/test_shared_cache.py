@@ -149,3 +149,48 @@ def test_redis_stopped_mid_run_pages_still_served_and_health_says_so(stack):
 
     # Each worker leaves a failed cache alone for RETRY_SECONDS, then uses it again.
     wait_until(cached_again, 30, "payloads cached again", interval=1.0)
+
+
+@pytest.mark.parametrize("stack", ["RedisCache"], indirect=True)
+def test_two_hosts_on_one_database_and_redis_see_each_others_changes(stack, tmp_path, generated):
+    """A second `tsi run` beside the first, as a second host would be: same settings, same database and Redis."""
+    _redis, first, env, ids = stack
+    second = TsiServer(env, workers=1, log=tmp_path / "second.log").start()
+    try:
+        sid = ids["season"]
+        a = requests.get(f"{first.url}/api/schedules/{sid}/insights", timeout=120)
+        b = requests.get(f"{second.url}/api/schedules/{sid}/insights", timeout=120)
+        assert a.status_code == b.status_code == 200 and a.content == b.content
+        # Stored through the second host's upload route: listed by the first at once, then deleted through
+        # the first and gone from the second.
+        d = generated["conflicts"]
+        files = {f: (f"{f}.json", (d / n).read_bytes()) for f, n in
+                 (("schedule", "schedule.json"), ("visibility", "possible_periods.json"), ("dark", "dark_periods.json"))}
+        up = requests.post(f"{second.url}/api/schedules", files=files, timeout=120)
+        assert up.status_code == 201, up.text[:300]
+        new_id = up.json()["schedule_id"]
+        assert new_id in {s["schedule_id"] for s in requests.get(f"{first.url}/api/schedules", timeout=30).json()}
+        assert requests.delete(f"{first.url}/api/schedules/{new_id}", timeout=60).status_code == 204
+        assert requests.get(f"{second.url}/api/schedules/{new_id}", timeout=30).status_code == 404
+    finally:
+        second.stop()
+
+
+def test_the_production_settings_serve_with_redis(tmp_path, generated):
+    """`TSI_ENV=production` as shipped (RedisCache, 4 workers by default), with only the database swapped for the
+    embedded one and the secrets given in the environment."""
+    redis_server = RedisServer(tmp_path / "redis").start()
+    env = {"TSI_ENV": "production", "TSI_DATABASE__BACKEND": "sqlite",
+           "TSI_DATABASE__SQLITE_PATH": str(tmp_path / "tsi.sqlite3"), "TSI_CACHE__REDIS_URL": redis_server.url}
+    out = tsi_cli(env, "ingest", str(generated["night"] / "schedule.json"))
+    assert out.returncode == 0, out.stderr
+    sid = json.loads(out.stdout)["schedule_id"]
+    server = TsiServer(env, workers=2, log=tmp_path / "production.log").start()
+    try:
+        health = requests.get(f"{server.url}/healthz", timeout=30).json()
+        assert health["status"] == "ok" and health["cache"] == "ok"
+        assert requests.get(f"{server.url}/api/schedules/{sid}/timeline", timeout=120).status_code == 200
+        assert any(k.startswith(f"tsi:v1:timeline:{sid}:") for k in redis_server.keys())
+    finally:
+        server.stop()
+        redis_server.stop()
