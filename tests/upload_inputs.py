@@ -23,15 +23,16 @@ def pretty_print(src: Path, dst: Path, crlf: bool) -> Path:
     return dst
 
 
-def pretty_generated_set(root: Path, blocks: int, crlf: bool, seed: int = 1) -> Path:
-    """What `tsi generate OUT --blocks N` writes (schedule, visibility, dark), pretty-printed; returns the dir."""
+def pretty_generated_set(root: Path, blocks: int, crlf: bool, seed: int = 1, days: float = 30.0) -> Path:
+    """What `tsi generate OUT --blocks N [--days D]` writes (schedule, visibility, dark), pretty-printed; returns
+    the dir. `tsi bench`'s `real` preset is 2,647 blocks over 365 days (seed 2647)."""
     from tsi import _core
 
-    raw = root / f"raw-{blocks}-{seed}"
+    raw = root / f"raw-{blocks}-{seed}-{days:g}"
     if not (raw / FILES[0]).exists():
         raw.mkdir(parents=True, exist_ok=True)
-        _core.generate(str(raw), blocks, seed=seed)
-    out = root / f"pretty-{blocks}-{seed}-{'crlf' if crlf else 'lf'}"
+        _core.generate(str(raw), blocks, seed=seed, days=days)
+    out = root / f"pretty-{blocks}-{seed}-{days:g}-{'crlf' if crlf else 'lf'}"
     out.mkdir(parents=True, exist_ok=True)
     for name in FILES:
         pretty_print(raw / name, out / name, crlf)

@@ -194,3 +194,28 @@ def test_the_production_settings_serve_with_redis(tmp_path, generated):
     finally:
         server.stop()
         redis_server.stop()
+
+
+@pytest.mark.parametrize("stack", ["FileSystemCache"], indirect=True)
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+def test_a_real_size_pretty_printed_upload_lands_on_two_workers(stack, tmp_path_factory, crlf):
+    """The `real` preset (2,647 blocks, a year of windows: ~150 MB once pretty-printed) posted as a browser
+    would, twice: stored, then deduplicated — whichever worker answers."""
+    from upload_inputs import FILES, pretty_generated_set, write_multipart
+
+    _redis, server, _env, _ids = stack
+    root = tmp_path_factory.mktemp("real-upload")
+    d = pretty_generated_set(root, 2647, crlf=crlf, seed=2647, days=365.0)
+    body = root / "body.bin"
+    content_type = write_multipart(body, [(f.split(".")[0].replace("possible_periods", "visibility")
+                                           .replace("dark_periods", "dark"), f, d / f) for f in FILES])
+    answers = []
+    for _ in range(2):
+        with open(body, "rb") as f:
+            answers.append(requests.post(f"{server.url}/api/schedules", data=f, timeout=300,
+                                         headers={"Content-Type": content_type}))
+    first, again = answers
+    assert first.status_code == 201, first.text[:500]
+    assert first.json()["blocks"] == 2647 and first.json()["created"] is True
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert again.json()["schedule_id"] == first.json()["schedule_id"]
