@@ -135,3 +135,26 @@ def tsi_cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess
     full = {k: v for k, v in os.environ.items() if not k.startswith("TSI_")}
     full.update(env)
     return subprocess.run([TSI, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=timeout)
+
+
+def ingest_with(env: dict[str, str], dirs: dict[str, Path]) -> dict[str, int]:
+    """Store generated schedules in the database that `env`'s settings name (in this process, as the servers
+    will read it); returns {name: schedule id}. This process's settings are restored afterwards."""
+    import pytest
+
+    from builders import ingest_dir
+    from tsi import data
+    from tsi.config import reset_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k in [k for k in os.environ if k.startswith("TSI_")]:
+            mp.delenv(k)
+        for k, v in env.items():
+            mp.setenv(k, v)
+        reset_settings()
+        data.reset()
+        try:
+            return {name: ingest_dir(d)["schedule_id"] for name, d in dirs.items()}
+        finally:
+            reset_settings()
+            data.reset()

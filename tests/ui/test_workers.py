@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from builders import ingest_dir
-from servers import RedisServer, TsiServer, tsi_cli
+from servers import RedisServer, TsiServer, ingest_with, tsi_cli
 from ui_helpers import assert_clean, open_page
 
 PAGES = [  # (path, element that exists only once the page's data is drawn)
@@ -27,22 +26,12 @@ PAGES = [  # (path, element that exists only once the page's data is drawn)
 @pytest.fixture(scope="module", params=["legacy", "etl"])
 def served(request, tmp_path_factory, generated):
     """(server, settings env, {name: id}) for one DATA_SOURCE: two gunicorn workers sharing one Redis."""
-    from tsi import data
-    from tsi.config import reset_settings
-
     root = tmp_path_factory.mktemp(f"workers-{request.param}")
     redis_server = RedisServer(root / "redis").start()
     env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(root / "tsi.sqlite3"),
            "TSI_DATA_SOURCE": request.param, "TSI_CACHE__TYPE": "RedisCache",
            "TSI_CACHE__REDIS_URL": redis_server.url, "TSI_LOG_LEVEL": "WARNING"}
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        reset_settings()
-        data.reset()
-        ids = {name: ingest_dir(generated[name])["schedule_id"] for name in ("season", "variant", "night")}
-        reset_settings()
-        data.reset()
+    ids = ingest_with(env, {name: generated[name] for name in ("season", "variant", "night")})
     server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
     yield server, env, ids
     server.stop()

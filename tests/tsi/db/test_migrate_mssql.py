@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import time
-import uuid
 
 import pytest
 
@@ -274,22 +273,9 @@ def _with_database(cs: str, database: str) -> str:
 
 
 @pytest.fixture
-def fresh_mssql_database():
+def fresh_mssql_database(fresh_mssql_database_name):
     """A new, empty database on the test server (dropped afterwards); yields its connection string."""
-    base = os.environ["TSI_TEST_MSSQL_CONNECTION_STRING"]
-    name = f"tsi_test_{uuid.uuid4().hex[:12]}"
-    admin = pyodbc.connect(base, autocommit=True, timeout=15)
-    admin.cursor().execute(f"CREATE DATABASE [{name}]")
-    try:
-        yield _with_database(base, name)
-    finally:
-        try:
-            admin.cursor().execute(
-                f"IF DB_ID(N'{name}') IS NOT NULL BEGIN "
-                f"ALTER DATABASE [{name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE [{name}]; END")
-        except pyodbc.Error:  # engines without SINGLE_USER (Babelfish): our connections are closed by now
-            admin.cursor().execute(f"DROP DATABASE [{name}]")
-        admin.close()
+    return _with_database(os.environ["TSI_TEST_MSSQL_CONNECTION_STRING"], fresh_mssql_database_name)
 
 
 def _xfail_on_babelfish(cs: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 
 import pytest
 
@@ -59,22 +58,8 @@ def _host_port() -> tuple[str, str]:
     return host, port or a.get("port", "1433")
 
 
-@pytest.fixture
-def database():
-    """A fresh database on the test server; yields its name."""
-    base = os.environ["TSI_TEST_MSSQL_CONNECTION_STRING"]
-    name = f"tsi_live_{uuid.uuid4().hex[:10]}"
-    admin = pyodbc.connect(base, autocommit=True, timeout=15)
-    admin.cursor().execute(f"CREATE DATABASE [{name}]")
-    try:
-        yield name
-    finally:
-        admin.cursor().execute(f"DROP DATABASE [{name}]")
-        admin.close()
-
-
 @pytest.fixture(params=_drivers(), ids=lambda d: "freetds" if "FreeTDS" in d else "driver18")
-def env(request, database, tmp_path):
+def env(request, fresh_mssql_database_name):
     """TSI_* settings for `tsi` in another process: SQL Server from keys, this driver, encryption required."""
     if request.param.startswith("("):
         pytest.fail(f"driver missing: {request.param}")
@@ -86,7 +71,7 @@ def env(request, database, tmp_path):
         "TSI_DATABASE__BACKEND": "mssql",
         "TSI_DATABASE__MSSQL__SERVER": host,
         "TSI_DATABASE__MSSQL__PORT": port,
-        "TSI_DATABASE__MSSQL__DATABASE": database,
+        "TSI_DATABASE__MSSQL__DATABASE": fresh_mssql_database_name,
         "TSI_DATABASE__MSSQL__USERNAME": a.get("uid", ""),
         "TSI_DATABASE__MSSQL__PASSWORD": "@str " + a.get("pwd", ""),
         "TSI_DATABASE__MSSQL__DRIVER": request.param,
