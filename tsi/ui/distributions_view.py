@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import dash_bootstrap_components as dbc
 from dash import html
 
+from tsi.ui.csv_safe import csv_text
 from tsi.ui.tables import value_text
 
 STAT_COLUMNS = ["count", "mean", "median", "std", "min", "max", "sum"]
@@ -58,13 +57,10 @@ def stats_table(rows: list[dict]) -> dbc.Table:
 
 
 def stats_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["variable"] + STAT_COLUMNS)
-    for r in rows:
-        w.writerow([r["variable"]] + ["" if r[c] is None else (r[c] if c == "count" else f"{r[c]:.2f}")
-                                      for c in STAT_COLUMNS])
-    return buf.getvalue()
+    """The statistics as CSV (two decimals); formula-like text cells get a leading `'` (csv_safe)."""
+    return csv_text(["variable"] + STAT_COLUMNS,
+                    ([r["variable"]] + [None if r[c] is None else (r[c] if c == "count" else f"{r[c]:.2f}")
+                                        for c in STAT_COLUMNS] for r in rows))
 
 
 def metric_texts(counts: dict, exclude_impossible: bool) -> list[tuple[str, str, str | None]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from typing import Any, Iterable
 
 import dash_ag_grid as dag
 import numpy as np
+
+from tsi.ui.csv_safe import csv_text
 
 
 def rows_of(table: dict, columns: Iterable[str] | None = None, limit: int | None = None) -> list[dict]:
@@ -59,13 +59,9 @@ def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: 
 
 
 def to_csv(table: dict, columns: Iterable[str] | None = None) -> str:
+    """A payload table as CSV (NaN → empty cell); formula-like text cells get a leading `'` (csv_safe)."""
     cols = list(columns) if columns is not None else list(table)
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(cols)
-    for row in rows_of(table, cols):
-        w.writerow(["" if row[c] is None else row[c] for c in cols])
-    return buf.getvalue()
+    return csv_text(cols, ([row[c] for c in cols] for row in rows_of(table, cols)))
 
 
 def value_text(v: Any, digits: int = 2) -> str:

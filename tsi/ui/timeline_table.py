@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 
 from tsi.figures.common import utc_text
 from tsi.figures.timeline import day_to_unix, month_label, utc_strings
+from tsi.ui.csv_safe import csv_text
 
 COLUMNS = [
     {"field": "original_block_id", "headerName": "Original id"},
@@ -114,9 +112,5 @@ def showing_text(shown: int, total: int) -> str:
 
 
 def rows_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(FIELDS)
-    for r in rows:
-        w.writerow(["" if r[f] is None else r[f] for f in FIELDS])
-    return buf.getvalue()
+    """The table rows as CSV; formula-like text cells (ids) get a leading `'` (csv_safe)."""
+    return csv_text(FIELDS, ([r[f] for f in FIELDS] for r in rows))
