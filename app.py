@@ -12,6 +12,7 @@ import logging
 
 from tsi import __version__
 from tsi.api import BOOTSTRAP_URL, register
+from tsi.auth import install as install_auth
 from tsi.config import environment_name, get_settings
 from tsi.data import data_source
 from tsi.logging import setup_logging
@@ -24,6 +25,7 @@ log.info("TSI %s starting (environment=%s)", __version__, environment_name(setti
 data_source()  # logs "Using data_source=<value>" once per process
 log.info("Database: %s %s", settings.DATABASE.BACKEND, masked_target(settings))
 log.info("Cache: %s", settings.CACHE.TYPE)
+log.info("Access: AUTH.MODE=%s", settings.AUTH.MODE)
 
 app = dash.Dash(
     __name__,
@@ -36,6 +38,7 @@ app = dash.Dash(
     update_title=None,
 )
 server = app.server
+install_auth(app, settings)  # first: who the user is, before any route answers
 register(server)
 
 from tsi.ui.shell import shell  # noqa: E402  (callbacks register after the app exists)

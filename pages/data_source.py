@@ -9,8 +9,8 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tsi.ui.alerts import error_alert
-from tsi.ui.data_source_view import (PARITY_COLUMNS, STATE_COLORS, STATUS_COLUMNS, facts, flow_summary,
-                                     iso_utc_text, parity_rows, status_rows)
+from tsi.ui.data_source_view import (AUDIT_COLUMNS, PARITY_COLUMNS, STATE_COLORS, STATUS_COLUMNS, facts, flow_summary,
+                                     audit_rows, iso_utc_text, parity_rows, status_rows)
 from tsi.ui.page import page_title, resolve_schedule
 from tsi.ui.tables import grid_options
 
@@ -21,19 +21,42 @@ REPORT_TIMEOUT = 3600
 
 
 def layout(schedule=None, **_query):
+    from tsi import auth
+
     r = resolve_schedule(schedule)
     sid = r.schedule_id if not r.problem else None
+    admin = auth.has_role("admin")  # settings facts and the audit log are the admins' (operations.md §2)
     parts = [page_title("Data Source", r.header if not r.problem else None),
              dcc.Store(id="ds-store", data={"schedule": sid}),
              dcc.Store(id="ds-parity-token"),
              dcc.Download(id="ds-parity-download"),
-             _facts_card(),
+             _facts_card() if admin else None,
              _schedules_card()]
     if r.problem:
         parts.append(html.Div(r.problem, id="ds-schedule-problem"))
     else:
-        parts.append(_schedule_section(sid, r.header))
-    return html.Div(parts)
+        parts.append(_schedule_section(sid, r.header, auth.has_role("editor")))
+    if admin:
+        parts.append(_audit_card())
+    return html.Div([p for p in parts if p is not None])
+
+
+def _audit_card():
+    import dash_ag_grid as dag
+
+    from tsi.auth import audit
+
+    try:
+        rows = audit_rows(audit.entries(limit=500))
+    except Exception as e:  # noqa: BLE001 - shown to the user as a message
+        return error_alert(e)
+    table = dag.AgGrid(
+        id="ds-audit", rowData=rows, columnDefs=AUDIT_COLUMNS,
+        defaultColDef={"sortable": True, "filter": True, "resizable": True},
+        dashGridOptions=grid_options(domLayout="autoHeight", pagination=True, paginationPageSize=20),
+        style={"width": "100%"})
+    return dbc.Card([dbc.CardHeader("Audit log (admins; newest first, last 500 — `tsi audit` for all)"),
+                     dbc.CardBody(table)], className="mb-3", id="ds-audit-card")
 
 
 # ------------------------------------------------------------------ facts and the schedule table
@@ -79,7 +102,7 @@ def _schedules_card():
 
 # ------------------------------------------------------------------ the schedule of the URL
 
-def _schedule_section(sid: int, header: dict):
+def _schedule_section(sid: int, header: dict, editor: bool = True):
     name = header["name"]
     modal = dbc.Modal([
         dbc.ModalHeader(dbc.ModalTitle("Recompute analytics")),
@@ -95,11 +118,16 @@ def _schedule_section(sid: int, header: dict):
         dbc.CardBody([
             dcc.Loading(html.Div(_detail(sid), id="ds-detail")),
             dbc.Row([
+                # A courtesy for viewers: the facade refuses their recompute or parity run anyway.
                 dbc.Col(dbc.Button("Recompute analytics", id="ds-recompute", color="warning", outline=True),
-                        width="auto"),
-                dbc.Col(dbc.Button("Run parity check", id="ds-parity-run", color="primary"), width="auto"),
+                        width="auto", style=None if editor else {"display": "none"}),
+                dbc.Col(dbc.Button("Run parity check", id="ds-parity-run", color="primary"), width="auto",
+                        style=None if editor else {"display": "none"}),
                 dbc.Col(dbc.Button("Download parity report (JSON)", id="ds-parity-download-btn", color="light",
-                                   outline=True, disabled=True), width="auto"),
+                                   outline=True, disabled=True), width="auto",
+                        style=None if editor else {"display": "none"}),
+                None if editor else dbc.Col(html.Span("Recomputing and the parity check need the editor role.",
+                                                      className="text-muted", id="ds-viewer-note")),
             ], className="g-2 my-3"),
             modal,
             dcc.Loading(html.Div(id="ds-recompute-result")),

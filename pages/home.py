@@ -56,11 +56,11 @@ def _load_list():
     return schedule_rows(schedules), {}, None, options
 
 
-def _grid(rows):
+def _grid(rows, can_delete: bool = True):
     return dag.AgGrid(
         id="home-grid",
         rowData=rows,
-        columnDefs=schedule_columns(),
+        columnDefs=schedule_columns(can_delete),
         getRowId="params.data.row_id",
         defaultColDef={"sortable": True, "filter": True, "resizable": True},
         dashGridOptions={"domLayout": "autoHeight", "pagination": True, "paginationPageSize": 20,
@@ -126,16 +126,24 @@ def _upload_card(max_bytes: int):
 def layout(schedule=None, **_query):
     from tsi.config import get_settings
 
+    from tsi import auth
+
     rows, style, message, _options = _load_list()
+    editor = auth.has_role("editor")  # a courtesy: the facade refuses a viewer's upload or delete anyway
+    upload = _upload_card(int(get_settings().UPLOAD.MAX_BYTES))
     return html.Div([
         html.H2("Schedules", className="mb-3"),
         dcc.Store(id="home-refresh", data=0),
         dcc.Store(id="home-delete-target"),
         html.Div(message, id="home-list-message"),
         html.Div(id="home-delete-message"),
-        html.Div(_grid(rows), id="home-grid-wrap", style=style, className="mb-4"),
+        html.Div(_grid(rows, can_delete=editor), id="home-grid-wrap", style=style, className="mb-4"),
         _delete_modal(),
-        _upload_card(int(get_settings().UPLOAD.MAX_BYTES)),
+        upload if editor else html.Div([
+            dbc.Alert("Uploading and deleting schedules needs the editor role.", color="secondary",
+                      id="home-viewer-note"),
+            html.Div(upload, hidden=True),
+        ]),
     ], className="tsi-home")
 
 

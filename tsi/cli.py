@@ -190,6 +190,74 @@ def cmd_db_check(a) -> int:
     return 0 if usable(r) else 5
 
 
+def _read_password(from_stdin: bool) -> str:
+    """From standard input (one line), or asked twice at the terminal; never a command-line value."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    import getpass
+
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat the password: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_user_add(a) -> int:
+    from tsi.auth import users
+
+    _print(users.add(a.name, a.role, _read_password(a.password_stdin)))
+    return 0
+
+
+def cmd_user_list(a) -> int:
+    from tsi.auth import users
+
+    _print(users.list_users(), pretty=True)
+    return 0
+
+
+def cmd_user_passwd(a) -> int:
+    from tsi.auth import users
+
+    try:
+        users.set_password(a.name, _read_password(a.password_stdin))
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    _print({"name": a.name, "password_changed": True})
+    return 0
+
+
+def cmd_user_disable(a) -> int:
+    from tsi.auth import users
+
+    try:
+        users.disable(a.name)
+    except LookupError as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    _print({"name": a.name, "disabled": True})
+    return 0
+
+
+def cmd_audit(a) -> int:
+    from tsi.auth import audit
+
+    if not 1 <= a.limit <= 100000:
+        raise ValueError("--limit must be from 1 to 100000")
+    rows = audit.entries(a.since, a.limit)
+    if a.json:
+        _print(rows, pretty=True)
+        return 0
+    for r in rows:
+        where = f" schedule {r['schedule_id']}" if r["schedule_id"] is not None else ""
+        who = f"{r['user'] or '-'} ({r['role'] or '-'})"
+        detail = "" if r["detail"] is None else " " + ", ".join(f"{k}={v}" for k, v in r["detail"].items())
+        print(f"{r['at']}  {who:28} {r['action']}{where} from {r['client_address'] or 'console'}{detail}")
+    return 0
+
+
 def cmd_bench(a) -> int:
     from tsi import bench
 
@@ -312,6 +380,28 @@ def build_parser() -> argparse.ArgumentParser:
     dbsub = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
     dbsub.add_parser("upgrade", help="apply pending migrations").set_defaults(fn=cmd_db_upgrade)
     dbsub.add_parser("check", help="connectivity and schema report").set_defaults(fn=cmd_db_check)
+
+    us = add("user", None, "users of AUTH.MODE basic: add, list, passwd, disable")
+    usub = us.add_subparsers(dest="user_command", required=True, metavar="SUBCOMMAND")
+    ua = usub.add_parser("add", help="add a user (the password is asked for, or read with --password-stdin)")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ua.set_defaults(fn=cmd_user_add)
+    ul = usub.add_parser("list", help="the users (JSON)")
+    ul.set_defaults(fn=cmd_user_list)
+    up = usub.add_parser("passwd", help="set a user's password")
+    up.add_argument("name")
+    up.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    up.set_defaults(fn=cmd_user_passwd)
+    ud = usub.add_parser("disable", help="disable a user (refused at the next request)")
+    ud.add_argument("name")
+    ud.set_defaults(fn=cmd_user_disable)
+
+    au = add("audit", cmd_audit, "the audit log, newest first")
+    au.add_argument("--since", help="ISO-8601 UTC time or MJD")
+    au.add_argument("--limit", type=int, default=1000)
+    au.add_argument("--json", action="store_true")
     return p
 
 

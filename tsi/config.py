@@ -67,6 +67,8 @@ AUTH_NEEDS_CREDENTIALS = ("SqlPassword", "ActiveDirectoryPassword")
 CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache")
 PROJECTIONS = ("cartesian", "mollweide", "aitoff", "hammer")
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+AUTH_MODES = ("none", "basic", "oidc", "proxy")
+ROLES = ("viewer", "editor", "admin")
 
 _MISSING = object()
 
@@ -152,7 +154,8 @@ def environment_name(settings: Any) -> str:
 def _register_configured_secrets(settings: Any) -> None:
     register_secrets(
         settings.get(path)
-        for path in ("DATABASE.MSSQL.PASSWORD", "DATABASE.MSSQL.CONNECTION_STRING", "CACHE.REDIS_URL")
+        for path in ("DATABASE.MSSQL.PASSWORD", "DATABASE.MSSQL.CONNECTION_STRING", "CACHE.REDIS_URL",
+                     "AUTH.SECRET_KEY", "AUTH.OIDC.CLIENT_SECRET")
     )
 
 
@@ -338,6 +341,8 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
     c.integer("UI.TOP_N", 1, 100)
     c.integer("UI.MAX_TABLE_ROWS", 100)
 
+    _validate_auth(c)
+
     # SERVER
     c.text("SERVER.HOST", required=True)
     c.integer("SERVER.PORT", 1, 65535)
@@ -345,6 +350,56 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
     c.integer("SERVER.THREADS", 1)
     c.integer("SERVER.TIMEOUT", 0)
     return c.problems
+
+
+def _validate_auth(c: _Checker) -> None:
+    mode_value = c.get("AUTH.MODE")
+    if mode_value is _MISSING or (isinstance(mode_value, str) and not mode_value.strip()):
+        c.problem(f"AUTH.MODE must be chosen: {_or_list(AUTH_MODES)} (operations.md §2; e.g. TSI_AUTH__MODE=basic)")
+        mode = None
+    else:
+        mode = c.choice("AUTH.MODE", AUTH_MODES, str.lower)
+    c.boolean("AUTH.ALLOW_ANONYMOUS_NETWORK")
+    secret_key = c.text("AUTH.SECRET_KEY", secret=True)
+    c.boolean("AUTH.COOKIE_SECURE")
+    c.integer("AUTH.SESSION_HOURS", 1, 720)
+    issuer = c.text("AUTH.OIDC.ISSUER_URL")
+    client_id = c.text("AUTH.OIDC.CLIENT_ID")
+    c.text("AUTH.OIDC.CLIENT_SECRET", secret=True)
+    c.text("AUTH.OIDC.SCOPES")
+    c.text("AUTH.OIDC.ROLE_CLAIM", required=mode == "oidc")
+    role_map = c.get("AUTH.OIDC.ROLE_MAP")
+    if role_map is not _MISSING:
+        if not hasattr(role_map, "items"):
+            c.problem(f"AUTH.OIDC.ROLE_MAP must be a table of IdP group = role (got {role_map!r})")
+        else:
+            bad = {str(k): v for k, v in role_map.items() if str(v).lower() not in ROLES}
+            if bad:
+                c.problem(f"AUTH.OIDC.ROLE_MAP roles must be {_or_list(ROLES)} (got {bad!r})")
+    if mode == "oidc":
+        if not (issuer or "").strip().lower().startswith(("https://", "http://")):
+            c.problem("AUTH.OIDC.ISSUER_URL must be the issuer's http(s) URL for AUTH.MODE 'oidc'")
+        if not (client_id or "").strip():
+            c.problem("AUTH.OIDC.CLIENT_ID is required for AUTH.MODE 'oidc'")
+        if not (secret_key or "").strip():
+            c.problem("AUTH.SECRET_KEY is required for AUTH.MODE 'oidc' (it signs the session cookies; "
+                      "the same value on every worker and host)")
+    c.text("AUTH.PROXY.USER_HEADER", required=mode == "proxy")
+    c.text("AUTH.PROXY.ROLES_HEADER", required=mode == "proxy")
+    trusted = c.get("AUTH.PROXY.TRUSTED")
+    if trusted is not _MISSING:
+        import ipaddress
+
+        items = [trusted] if isinstance(trusted, str) else list(trusted or [])
+        for item in items:
+            try:
+                ipaddress.ip_network(str(item), strict=False)
+            except ValueError:
+                c.problem(f"AUTH.PROXY.TRUSTED must list CIDRs such as 10.0.0.0/8 (got {item!r})")
+        if isinstance(trusted, str):
+            c.settings.set("AUTH.PROXY.TRUSTED", items)
+        if mode == "proxy" and not items:
+            c.problem("AUTH.PROXY.TRUSTED must name the proxies for AUTH.MODE 'proxy'")
 
 
 def _sentinel(c: _Checker, path: str) -> None:

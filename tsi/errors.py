@@ -22,6 +22,7 @@ __all__ = [
     "ScheduleNotFoundError",
     "AnalyticsMissingError",
     "DatabaseError",
+    "AccessDeniedError",
     "ConfigError",
 ]
 
@@ -100,3 +101,14 @@ class ConfigError(TsiError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.problems))
+
+
+class AccessDeniedError(TsiError):
+    """The request may not do this (operations.md §2): ``status`` 401 (not signed in) or 403 (role, CSRF)."""
+
+    def __init__(self, message: str, status: int = 403) -> None:
+        super().__init__(message)
+        self.status = int(status)
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.status))

@@ -19,6 +19,7 @@ Routes (least role in brackets; roles are not checked yet, see :func:`authorize`
                                                     milliseconds, status}`` (``status`` = the ``tsi etl status``
                                                     row afterwards)
 ``POST /api/schedules``                  editor     the upload, in :mod:`tsi.upload`
+``GET /api/audit?since=&limit=``         admin      the audit log, newest first (``tsi audit --json``)
 =======================================  =========  ==========================================================
 
 ``<flow>`` is spelled as on the command line: ``sky-map``, ``distributions``, ``visibility-map``, ``timeline``,
@@ -75,7 +76,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map
 
 from tsi.cli import FLOW_NAMES
-from tsi.errors import AnalyticsMissingError, DatabaseError, ScheduleFormatError, ScheduleNotFoundError
+from tsi.errors import (AccessDeniedError, AnalyticsMissingError, DatabaseError, ScheduleFormatError,
+                        ScheduleNotFoundError)
 from tsi.ui.urls import MAX_SCHEDULE_ID, schedule_id_or_none
 
 __all__ = ["register", "route", "authorize", "ApiError", "api_error_for", "error_response", "ROUTES", "ROLES", "FLOW_PATHS", "parse_flow_query",
@@ -147,6 +149,9 @@ def api_error_for(exc: BaseException) -> ApiError:
         return ApiError(404, "not_found", str(exc))
     if isinstance(exc, AnalyticsMissingError):
         return ApiError(409, "analytics", str(exc), [{"schedule_id": exc.schedule_id, "reason": exc.reason}])
+    if isinstance(exc, AccessDeniedError):
+        kind = "unauthenticated" if exc.status == 401 else "forbidden"
+        return ApiError(exc.status, kind, str(exc))
     if isinstance(exc, DatabaseError):
         log.error("%s %s: database error: %s", request.method, request.path, _one_line(str(exc)))
         return ApiError(503, "database", str(exc))
@@ -194,12 +199,14 @@ def route(rule: str, *methods: str, role: str = "viewer"):
 
 
 def authorize(r: Route) -> None:
-    """Refuse the request (raise :class:`ApiError` 401/403) unless the user holds the route's least role.
+    """Refuse the request (:class:`~tsi.errors.AccessDeniedError`: 401 not signed in, 403 role) unless the user
+    holds the route's least role. Who the user is was settled before the route ran (:mod:`tsi.auth`); the
+    facade checks again in every function that changes data."""
+    if r.role == "public":
+        return
+    from tsi import auth
 
-    Authentication is a later issue (operations.md §2): until then everyone holds every role. This is the one
-    place where the role check (and the CSRF check of state-changing requests) goes.
-    """
-    return None
+    auth.require_role(r.role, f"{' '.join(r.methods)} {request.path}")
 
 
 def _endpoint(r: Route) -> Callable[..., Response]:
@@ -561,6 +568,22 @@ def recompute_analytics(schedule_id: str) -> Response:
     result["status"] = rows[0] if rows else None
     log.info("API: recomputed the analytics of schedule %s", sid)
     return _json(result)
+
+
+@route("/api/audit", "GET", role="admin")
+def audit_log() -> Response:
+    """The audit log, newest first: ``?since=`` (ISO-8601 UTC or MJD), ``?limit=`` (1-10000, default 1000)."""
+    from tsi.auth import audit
+
+    _reject_query(("since", "limit"))
+    limit_text = request.args.get("limit", "1000")
+    if not limit_text.isascii() or not limit_text.isdigit() or not 1 <= int(limit_text) <= 10000:
+        raise parameter_error("limit", f"limit must be a whole number from 1 to 10000 (got {_shown(limit_text)})")
+    try:
+        rows = audit.entries(request.args.get("since") or None, int(limit_text))
+    except ValueError as e:
+        raise parameter_error("since", f"since: {e}") from None
+    return _json(rows)
 
 
 @route("/api/schedules/<schedule_id>/<any(" + ", ".join(f'"{f}"' for f in FLOW_PATHS) + "):flow>", "GET")

@@ -12,6 +12,7 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
     s = get_settings()
     host = host or str(s.SERVER.HOST)
     port = int(port or s.SERVER.PORT)
+    _refuse_anonymous_network(s, host)
     # Refuse to start with pending SQL Server migrations or an unusable database (fails fast, with the reason,
     # before any worker forks).
     from tsi import data
@@ -35,3 +36,15 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(gunicorn, args)
     return 0  # not reached
+
+
+def _refuse_anonymous_network(settings, host: str) -> None:
+    """AUTH.MODE "none" gives every visitor every role: only on loopback, unless explicitly allowed."""
+    from tsi.auth import is_loopback
+    from tsi.errors import ConfigError
+
+    auth = settings.AUTH
+    if str(auth.MODE) == "none" and not is_loopback(host) and not bool(auth.ALLOW_ANONYMOUS_NETWORK):
+        message = (f"AUTH.MODE 'none' gives every visitor every role, so it serves only loopback addresses, not "
+                   f"{host}. Choose AUTH.MODE basic, oidc or proxy, or set AUTH.ALLOW_ANONYMOUS_NETWORK = true.")
+        raise ConfigError(message, [message])

@@ -393,6 +393,13 @@ def _ingest_response(files: dict[str, tuple[str, str]], name: str | None):
 
 
 def _upload():
+    from tsi import auth
+    from tsi.http_api import api_error_for, error_response
+
+    try:  # before a byte of the body is read (the facade checks again)
+        auth.require_role("editor", "upload schedules")
+    except auth.AccessDeniedError as e:
+        return error_response(api_error_for(e))
     max_bytes = _max_bytes()
     limit = request_limit(max_bytes)
     if request.content_length is not None and request.content_length > limit:

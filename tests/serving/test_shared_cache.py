@@ -167,11 +167,12 @@ def test_two_hosts_on_one_database_and_redis_see_each_others_changes(stack, tmp_
         d = generated["conflicts"]
         files = {f: (f"{f}.json", (d / n).read_bytes()) for f, n in
                  (("schedule", "schedule.json"), ("visibility", "possible_periods.json"), ("dark", "dark_periods.json"))}
-        up = requests.post(f"{second.url}/api/schedules", files=files, timeout=120)
+        up = requests.post(f"{second.url}/api/schedules", files=files, timeout=120, headers={"Origin": second.url})
         assert up.status_code == 201, up.text[:300]
         new_id = up.json()["schedule_id"]
         assert new_id in {s["schedule_id"] for s in requests.get(f"{first.url}/api/schedules", timeout=30).json()}
-        assert requests.delete(f"{first.url}/api/schedules/{new_id}", timeout=60).status_code == 204
+        assert requests.delete(f"{first.url}/api/schedules/{new_id}", timeout=60,
+                               headers={"Origin": first.url}).status_code == 204
         assert requests.get(f"{second.url}/api/schedules/{new_id}", timeout=30).status_code == 404
     finally:
         second.stop()
@@ -181,7 +182,7 @@ def test_the_production_settings_serve_with_redis(tmp_path, generated):
     """`TSI_ENV=production` as shipped (RedisCache, 4 workers by default), with only the database swapped for the
     embedded one and the secrets given in the environment."""
     redis_server = RedisServer(tmp_path / "redis").start()
-    env = {"TSI_ENV": "production", "TSI_DATABASE__BACKEND": "sqlite",
+    env = {"TSI_ENV": "production", "TSI_AUTH__MODE": "none", "TSI_DATABASE__BACKEND": "sqlite",
            "TSI_DATABASE__SQLITE_PATH": str(tmp_path / "tsi.sqlite3"), "TSI_CACHE__REDIS_URL": redis_server.url}
     out = tsi_cli(env, "ingest", str(generated["night"] / "schedule.json"))
     assert out.returncode == 0, out.stderr
@@ -214,7 +215,7 @@ def test_a_real_size_pretty_printed_upload_lands_on_two_workers(stack, tmp_path_
     for _ in range(2):
         with open(body, "rb") as f:
             answers.append(requests.post(f"{server.url}/api/schedules", data=f, timeout=300,
-                                         headers={"Content-Type": content_type}))
+                                         headers={"Content-Type": content_type, "Origin": server.url}))
     first, again = answers
     assert first.status_code == 201, first.text[:500]
     assert first.json()["blocks"] == 2647 and first.json()["created"] is True

@@ -19,7 +19,9 @@ from tsi.errors import DatabaseError
 def client(tsi_db):
     import app as app_module
 
-    return app_module.app.server.test_client()
+    c = app_module.app.server.test_client()
+    c.environ_base["HTTP_ORIGIN"] = "http://localhost"  # as the app's own pages send it (CSRF check)
+    return c
 
 
 @pytest.fixture

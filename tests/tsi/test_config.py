@@ -25,6 +25,7 @@ MSSQL_ENV = {
     "TSI_DATABASE__MSSQL__USERNAME": "app",
     "TSI_DATABASE__MSSQL__PASSWORD": "s3cret-pass",
     "TSI_CACHE__REDIS_URL": "redis://:redispass@cache:6379/0",
+    "TSI_AUTH__MODE": "basic",  # [production] has no default mode (operations.md §2)
 }
 
 

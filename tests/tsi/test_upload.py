@@ -26,7 +26,9 @@ from tsi.upload import ENDPOINT, MAX_FIELD_BYTES, MAX_PARTS, request_limit
 def client(tsi_db):
     import app as app_module
 
-    return app_module.app.server.test_client()
+    c = app_module.app.server.test_client()
+    c.environ_base["HTTP_ORIGIN"] = "http://localhost"  # as the app's own pages send it (CSRF check)
+    return c
 
 
 def _part(path, filename=None):
@@ -240,7 +242,7 @@ def _post_over_socket(base_url, d):
         files = {"schedule": ("schedule.json", s, "application/json"),
                  "visibility": ("possible_periods.json", v, "application/json"),
                  "dark": ("dark_periods.json", k, "application/json")}
-        return requests.post(base_url + ENDPOINT, files=files, timeout=120)
+        return requests.post(base_url + ENDPOINT, files=files, timeout=120, headers={"Origin": base_url})
 
 
 @pytest.mark.parametrize("ends", ["lf", "crlf"])
@@ -271,7 +273,8 @@ def test_large_pretty_printed_crlf_set_lands_over_a_real_socket(tsi_db, pretty_2
     with serving(app_module.app.server) as url:
         for _ in range(2):
             with open(body, "rb") as f:
-                answers.append(requests.post(url + ENDPOINT, data=f, headers={"Content-Type": content_type},
+                answers.append(requests.post(url + ENDPOINT, data=f, headers={"Content-Type": content_type,
+                                                                              "Origin": url},
                                              timeout=300))
     first, again = answers
     assert first.status_code == 201, first.text
@@ -345,7 +348,8 @@ def test_body_without_content_length_over_the_limit_is_refused(tsi_db, monkeypat
     limit = request_limit(1024 * 1024)
     # six files, each under the per-file limit, together over the request limit
     form = {f"file{i}": (io.BytesIO(b" " * 1_000_000), f"f{i}.json") for i in range(6)}
-    environ = EnvironBuilder(path=ENDPOINT, method="POST", data=form).get_environ()
+    environ = EnvironBuilder(path=ENDPOINT, method="POST", data=form,
+                             headers={"Origin": "http://localhost"}).get_environ()
     del environ["CONTENT_LENGTH"]
     environ["wsgi.input_terminated"] = True  # what a server sets for a chunked body
     app_iter, status, _headers = run_wsgi_app(app_module.app.server, environ, buffered=True)

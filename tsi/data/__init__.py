@@ -8,12 +8,15 @@ refuses stale analytics on the ETL path, then serves the payload from the cache 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
 
 import numpy as np
 
+from tsi import auth
+from tsi.auth import audit
 from tsi.config import get_settings, sqlite_path
 from tsi.data import cache, params
 from tsi.data.dispatch import binding, data_source
@@ -131,16 +134,30 @@ def list_schedules(*, use_cache: bool = True) -> list[dict]:
 
 def ingest(schedule_path: str, visibility_path: str | None = None, dark_path: str | None = None,
            name: str | None = None, labels: dict | None = None) -> dict:
+    """Store an upload (an editor's action; audited, duplicates and rejections too)."""
+    from tsi.errors import ScheduleFormatError
+
+    auth.require_role("editor", "upload schedules")
     s = get_settings()
-    r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
-                      None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
+    files = {k: v for k, v in (labels or {}).items()} or {"schedule": os.path.basename(str(schedule_path))}
+    try:
+        r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
+                          None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
+    except ScheduleFormatError as e:
+        audit.record("upload rejected", detail={"files": files, "problems": len(e.errors)})
+        raise
     _catalogue_changed()
+    audit.record("upload", schedule_id=r["schedule_id"],
+                 detail={"name": r["name"], "created": r["created"], "blocks": r["blocks"], "files": files})
     return r
 
 
 def delete_schedule(schedule_id: int) -> bool:
+    """Delete a schedule (an editor's action; audited)."""
+    auth.require_role("editor", "delete schedules")
     ok = core().delete_schedule(int(schedule_id))
     _catalogue_changed()
+    audit.record("delete", schedule_id=int(schedule_id), detail={"deleted": ok})
     return ok
 
 
@@ -154,8 +171,12 @@ def etl_status(schedule_id: int | None = None) -> list[dict]:
 
 
 def etl_backfill(schedule_id: int, force: bool = False) -> dict:
+    """Recompute a schedule's analytics (an editor's action; audited)."""
+    auth.require_role("editor", "recompute analytics")
     r = core().etl_backfill(int(schedule_id), force)
     _catalogue_changed()
+    audit.record("recompute", schedule_id=int(schedule_id),
+                 detail={"state_before": r.get("state_before"), "recomputed": r.get("recomputed")})
     return r
 
 

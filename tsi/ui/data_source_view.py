@@ -37,6 +37,35 @@ STATUS_COLUMNS = [
 ]
 
 
+AUDIT_COLUMNS = [
+    {"field": "at", "headerName": "At (UTC)", "width": 190},
+    {"field": "user", "headerName": "User", "width": 160},
+    {"field": "role", "headerName": "Role", "width": 100},
+    {"field": "action", "headerName": "Action", "width": 170},
+    {"field": "schedule_id", "headerName": "Schedule", "width": 110},
+    {"field": "client_address", "headerName": "From", "width": 140},
+    {"field": "detail", "headerName": "Detail", "flex": 1, "minWidth": 240},
+]
+
+
+def audit_rows(entries: list[dict]) -> list[dict]:
+    """`tsi.auth.audit.entries()` → rows of the audit table (detail as compact `key=value` text)."""
+    out = []
+    for e in entries:
+        detail = e.get("detail") or {}
+        out.append({
+            "row_id": str(e["id"]),
+            "at": str(e["at"]).replace("T", " ").rstrip("Z"),
+            "user": e.get("user") or "–",
+            "role": e.get("role") or "–",
+            "action": e["action"],
+            "schedule_id": "" if e.get("schedule_id") is None else e["schedule_id"],
+            "client_address": e.get("client_address") or "console",
+            "detail": ", ".join(f"{k}={v}" for k, v in detail.items()) if isinstance(detail, dict) else str(detail),
+        })
+    return out
+
+
 def iso_utc_text(value: str | None) -> str:
     """'2026-11-26T13:01:26.730Z' → '2026-11-26 13:01' ('' when missing)."""
     if not value:

@@ -66,9 +66,9 @@ def schedule_rows(schedules: list[dict]) -> list[dict]:
     return out
 
 
-def schedule_columns() -> list[dict]:
+def schedule_columns(can_delete: bool = True) -> list[dict]:
     """AG Grid column definitions of the schedule table (renderers `TsiAnalyticsBadge`, `TsiDeleteButton` are
-    defined in assets/home_grid.js)."""
+    defined in assets/home_grid.js); no delete column for a user who may not delete."""
     number = {"type": "numericColumn", "width": 125, "filter": False}
     return [
         {"field": "name_link", "headerName": "Name", "cellRenderer": "markdown", "flex": 2, "minWidth": 220,
@@ -85,7 +85,7 @@ def schedule_columns() -> list[dict]:
          "filter": False, "cellClass": "tsi-open-cell"},
         {"field": "delete", "headerName": "", "cellRenderer": "TsiDeleteButton", "width": 100,
          "sortable": False, "filter": False, "cellClass": "tsi-delete-cell"},
-    ]
+    ][: None if can_delete else -1]
 
 
 def delete_question(name: str, schedule_id: int) -> str:

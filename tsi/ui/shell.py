@@ -34,6 +34,7 @@ def navbar(title: str):
             dbc.NavbarBrand(title, href="/", className="me-3"),
             dbc.Nav(links, className="me-auto flex-wrap", navbar=True),
             html.Div(selector, className="ms-2"),
+            html.Div(id="nav-user", className="ms-3 small text-light text-nowrap"),
         ], fluid=True),
         color="dark", dark=True, className="mb-3 tsi-navbar",
     )
@@ -76,3 +77,19 @@ def select_schedule(value, search):
         return no_update
     q["schedule"] = str(value)
     return "?" + "&".join(f"{k}={v}" for k, v in q.items())
+
+
+@callback(Output("nav-user", "children"), Input("url", "pathname"))
+def show_user(_pathname):
+    """Who is signed in, with their role, and a sign-out where the mode has one (OpenID Connect)."""
+    from tsi import auth
+    from tsi.config import get_settings
+
+    user = auth.current_user()
+    if user is None or user.via == "none":
+        return None
+    parts = [html.Span(user.name, id="nav-user-name", className="fw-bold"),
+             html.Span(f" ({user.role})", id="nav-user-role")]
+    if str(get_settings().AUTH.MODE) == "oidc":
+        parts.append(html.A("Sign out", href="/oidc/logout", id="nav-sign-out", className="ms-2 link-light"))
+    return parts

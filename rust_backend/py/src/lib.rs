@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+mod accounts;
 mod admin;
 mod convert;
 mod errors;
@@ -16,6 +17,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(admin::ingest, m)?)?;
     m.add_function(wrap_pyfunction!(admin::list_schedules, m)?)?;
     m.add_function(wrap_pyfunction!(admin::catalogue_generation, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::user_add, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::user_get, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::user_list, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::user_update, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::audit_append, m)?)?;
+    m.add_function(wrap_pyfunction!(accounts::audit_list, m)?)?;
     m.add_function(wrap_pyfunction!(admin::schedule_header, m)?)?;
     m.add_function(wrap_pyfunction!(admin::delete_schedule, m)?)?;
     m.add_function(wrap_pyfunction!(admin::etl_status, m)?)?;

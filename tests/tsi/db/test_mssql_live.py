@@ -94,10 +94,10 @@ def migrated(env):
 
 def test_db_check_reports_the_schema_and_fails_when_it_cannot_check(env):
     before = tsi_cli(env, "db", "check")
-    assert before.returncode == 5 and json.loads(before.stdout)["pending"] == [1, 2, 3, 4, 5, 6]
-    assert json.loads(_ok(tsi_cli(env, "db", "upgrade"), "upgrade").stdout) == {"applied": [1, 2, 3, 4, 5, 6]}
+    assert before.returncode == 5 and json.loads(before.stdout)["pending"] == [1, 2, 3, 4, 5, 6, 7]
+    assert json.loads(_ok(tsi_cli(env, "db", "upgrade"), "upgrade").stdout) == {"applied": [1, 2, 3, 4, 5, 6, 7]}
     r = json.loads(_ok(tsi_cli(env, "db", "check"), "db check").stdout)
-    assert r["connected"] is True and r["schema_version"] == 6 and r["pending"] == [] and "error" not in r
+    assert r["connected"] is True and r["schema_version"] == 7 and r["pending"] == [] and "error" not in r
     assert r["server_version"]
     missing = tsi_cli({**env, "TSI_DATABASE__MSSQL__DATABASE": "tsi_no_such_database"}, "db", "check")
     assert missing.returncode == 5 and "error" in json.loads(missing.stdout)

@@ -899,6 +899,7 @@ pub fn statements(d: Dialect) -> Vec<String> {
         }
     }
     v.push(d.insert_summary());
+    v.extend(d.account_statements());
     v
 }
 

@@ -19,6 +19,7 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { version: 4, name: "0004_interval_count", sql: include_str!("../../../../tsi/db/migrations/sqlite/0004_interval_count.sql") },
     Migration { version: 5, name: "0005_default_visibility_view", sql: include_str!("../../../../tsi/db/migrations/sqlite/0005_default_visibility_view.sql") },
     Migration { version: 6, name: "0006_catalogue_generation", sql: include_str!("../../../../tsi/db/migrations/sqlite/0006_catalogue_generation.sql") },
+    Migration { version: 7, name: "0007_access", sql: include_str!("../../../../tsi/db/migrations/sqlite/0007_access.sql") },
 ];
 
 /// The newest schema this build knows.
@@ -109,7 +110,7 @@ mod tests {
     #[test]
     fn upgrade_is_idempotent_and_recorded() {
         let mut c = Connection::open_in_memory().unwrap();
-        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5, 6]);
+        assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
         assert!(upgrade(&mut c).unwrap().is_empty());
         assert!(pending(&c).unwrap().is_empty());
         // Columns of 0003 exist.

@@ -2,6 +2,7 @@
 //! the cargo feature `mssql`) and a *dialect* (the SQL text: SQLite or T-SQL). `ops` holds everything the store
 //! does, written once against both; `Store` owns the configuration and a per-process connection pool.
 
+pub mod accounts;
 pub mod dialect;
 pub mod migrate;
 #[cfg(feature = "mssql")]
@@ -251,6 +252,36 @@ impl Store {
     pub fn find_by_checksum(&self, checksum: &str) -> Result<Option<IngestResult>> {
         let mut c = self.conn()?;
         ops::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
+    }
+
+    pub fn user_add(&self, name: &str, password_hash: Option<&str>, role: &str) -> Result<()> {
+        let mut c = self.conn()?;
+        accounts::user_add(c.transport(), self.dialect, name, password_hash, role)
+    }
+
+    pub fn user_get(&self, name: &str) -> Result<Option<accounts::UserRow>> {
+        let mut c = self.conn()?;
+        accounts::user_get(c.transport(), self.dialect, name)
+    }
+
+    pub fn user_list(&self) -> Result<Vec<accounts::UserRow>> {
+        let mut c = self.conn()?;
+        accounts::user_list(c.transport(), self.dialect)
+    }
+
+    pub fn user_update(&self, name: &str, password_hash: Option<&str>, disabled: Option<bool>) -> Result<bool> {
+        let mut c = self.conn()?;
+        accounts::user_update(c.transport(), self.dialect, name, password_hash, disabled)
+    }
+
+    pub fn audit_append(&self, entry: &accounts::AuditEntry) -> Result<()> {
+        let mut c = self.conn()?;
+        accounts::audit_append(c.transport(), self.dialect, entry)
+    }
+
+    pub fn audit_list(&self, since: Option<&str>, limit: i64) -> Result<Vec<accounts::AuditRow>> {
+        let mut c = self.conn()?;
+        accounts::audit_list(c.transport(), self.dialect, since, limit)
     }
 
     /// The catalogue generation: changes whenever a schedule is stored, deleted or recomputed.
