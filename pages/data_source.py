@@ -8,6 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
+from tsi.auth import protect_output
 from tsi.ui.alerts import error_alert
 from tsi.ui.data_source_view import (AUDIT_COLUMNS, PARITY_COLUMNS, STATE_COLORS, STATUS_COLUMNS, facts, flow_summary,
                                      audit_rows, iso_utc_text, parity_rows, status_rows)
@@ -179,6 +180,9 @@ def toggle_confirm(_open, _no, _yes):
     return ctx.triggered_id == "ds-recompute"
 
 
+protect_output("ds-recompute-result", "editor", "recompute analytics")
+
+
 @callback(Output("ds-recompute-result", "children"), Output("ds-detail", "children"),
           Output("ds-schedules", "rowData"),
           Input("ds-confirm-yes", "n_clicks"), State("ds-store", "data"), prevent_initial_call=True)
@@ -209,6 +213,9 @@ def _report_for(sid: int) -> dict:
     from tsi import parity
 
     return parity.run([sid]).as_dict()
+
+
+protect_output("ds-parity-results", "editor", "run the parity check")
 
 
 @callback(Output("ds-parity-results", "children"), Output("ds-parity-token", "data"),

@@ -19,6 +19,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
+from tsi.auth import protect_output
 from tsi.ui.alerts import empty_state, error_alert
 from tsi.ui.tables import GRID_THEME
 from tsi.ui.home_parts import (
@@ -174,6 +175,9 @@ def ask_delete(cell, rows):
         return no_update, no_update, no_update
     target = {"schedule_id": row["schedule_id"], "name": row["name"]}
     return True, delete_question(row["name"], row["schedule_id"]), target
+
+
+protect_output("home-delete-message", "editor", "delete schedules")
 
 
 @callback(Output("home-delete-modal", "is_open", allow_duplicate=True),

@@ -22,7 +22,7 @@ from typing import Any
 from tsi.errors import AccessDeniedError
 
 __all__ = ["ROLES", "MODES", "User", "ANONYMOUS", "current_user", "has_role", "require_role", "role_at_least",
-           "client_address", "install", "is_loopback", "AccessDeniedError"]
+           "client_address", "install", "is_loopback", "protect_output", "AccessDeniedError"]
 
 ROLES = ("viewer", "editor", "admin")
 MODES = ("none", "basic", "oidc", "proxy")
@@ -134,3 +134,53 @@ def install(app: Any, settings: Any) -> None:
     else:  # validation names the choices; never serve with an unknown mode
         raise ValueError(f"unknown AUTH.MODE {mode!r}")
     csrf.install(server)
+    install_callback_check(server)
+
+
+# ------------------------------------------------------------------------------------------ Dash callbacks
+
+#: Output component id → (least role, what it does): the Dash callbacks that change data, declared by their
+#: pages beside the callback (:func:`protect_output`). A refused call is a 403 before the callback runs.
+PROTECTED_OUTPUTS: dict[str, tuple[str, str]] = {}
+
+
+def protect_output(component_id: str, role: str, action: str) -> None:
+    """Declare that the callback writing ``component_id`` changes data and needs ``role``."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    PROTECTED_OUTPUTS[component_id] = (role, action)
+
+
+def callback_requirement(body: Any) -> tuple[str, str] | None:
+    """(role, action) a Dash callback request needs, from the outputs it writes (None: any signed-in user)."""
+    outputs = body.get("outputs") if isinstance(body, dict) else None
+    items = outputs if isinstance(outputs, list) else [outputs]
+    needed = None
+    for item in items:
+        cid = item.get("id") if isinstance(item, dict) else None
+        if isinstance(cid, str) and cid in PROTECTED_OUTPUTS:
+            role, action = PROTECTED_OUTPUTS[cid]
+            if needed is None or ROLES.index(role) > ROLES.index(needed[0]):
+                needed = (role, action)
+    return needed
+
+
+def install_callback_check(server: Any) -> None:
+    from flask import request
+
+    @server.before_request
+    def _protected_callbacks():
+        if request.method != "POST" or request.path != "/_dash-update-component":
+            return None
+        needed = callback_requirement(request.get_json(silent=True))
+        if needed is None:
+            return None
+        try:
+            require_role(*needed)
+        except AccessDeniedError as e:
+            from tsi.auth import audit
+            from tsi.http_api import api_error_for, error_response
+
+            audit.record("request refused", detail={"reason": "role", "action": needed[1]})
+            return error_response(api_error_for(e))
+        return None
