@@ -1,4 +1,4 @@
-"""The audit log (operations.md §2): who uploaded (duplicates and rejections too), deleted, recomputed, ran
+"""The audit log (operations.md §2): who uploaded (duplicates too), deleted, recomputed, ran
 parity, changed users or was refused — when, and from which address. Stored in ``audit_log`` by the core.
 
 Writing an entry never fails the action it records: a database that cannot take the entry is logged at ERROR

@@ -134,18 +134,13 @@ def list_schedules(*, use_cache: bool = True) -> list[dict]:
 
 def ingest(schedule_path: str, visibility_path: str | None = None, dark_path: str | None = None,
            name: str | None = None, labels: dict | None = None) -> dict:
-    """Store an upload (an editor's action; audited, duplicates and rejections too)."""
-    from tsi.errors import ScheduleFormatError
-
+    """Store an upload (an editor's action; audited, duplicates too). A rejected upload writes nothing at all,
+    not even an audit entry: the database is exactly as it was (the caller gets the problems)."""
     auth.require_role("editor", "upload schedules")
     s = get_settings()
     files = {k: v for k, v in (labels or {}).items()} or {"schedule": os.path.basename(str(schedule_path))}
-    try:
-        r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
-                          None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
-    except ScheduleFormatError as e:
-        audit.record("upload rejected", detail={"files": files, "problems": len(e.errors)})
-        raise
+    r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
+                      None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
     _catalogue_changed()
     audit.record("upload", schedule_id=r["schedule_id"],
                  detail={"name": r["name"], "created": r["created"], "blocks": r["blocks"], "files": files})
