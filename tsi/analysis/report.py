@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from tsi.analysis.insights_text import insight_texts, variable_label
+from tsi.timeparse import format_mjd
 
 __all__ = ["markdown_report", "html_report", "metric_rows", "MAX_CONFLICTS", "report_filename"]
 
@@ -50,7 +51,6 @@ CONFLICT_COLUMNS = [
     ("stop_1_mjd", "Stop 1 (UTC)"), ("block_id_2", "Block 2"), ("original_block_id_2", "Original id 2"),
     ("start_2_mjd", "Start 2 (UTC)"), ("stop_2_mjd", "Stop 2 (UTC)"), ("overlap_hours", "Overlap (h)"),
 ]
-MJD_UNIX_EPOCH = 40587.0
 
 
 def _missing(v: Any) -> bool:
@@ -72,8 +72,7 @@ def fmt(v: Any, kind: str = "float") -> str:
     if kind == "pct":
         return f"{100.0 * float(v):.1f}%"
     if kind == "mjd":
-        return datetime.fromtimestamp((float(v) - MJD_UNIX_EPOCH) * 86400, tz=timezone.utc).strftime(
-            "%Y-%m-%d %H:%M")
+        return format_mjd(float(v))
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):

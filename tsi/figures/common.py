@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
 from functools import lru_cache
 
 import numpy as np
+
+from tsi.timeparse import MJD_UNIX_EPOCH, format_mjd
 
 TEMPLATE = "plotly_dark"
 BIN_LABELS = {1: "Low", 2: "Medium-Low", 3: "Medium-High", 4: "High"}
 BIN_COLORS = {1: "#2ca02c", 2: "#1f77b4", 3: "#ff7f0e", 4: "#d62728"}
 SCHEDULED_COLOR = "#1f77b4"
 UNSCHEDULED_COLOR = "#ff7f0e"
-MJD_UNIX_EPOCH = 40587.0
 
 
 @lru_cache(maxsize=1)
@@ -53,9 +53,7 @@ def unix_to_datetime64(t) -> np.ndarray:
 
 def utc_text(mjd: float | None) -> str:
     """'YYYY-MM-DD HH:MM' UTC, '' when missing."""
-    if mjd is None or mjd != mjd:
-        return ""
-    return datetime.fromtimestamp((mjd - MJD_UNIX_EPOCH) * 86400, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    return format_mjd(mjd)
 
 
 def empty_figure(message: str, height: int = 300) -> dict:

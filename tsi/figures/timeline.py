@@ -13,6 +13,7 @@ import numpy as np
 
 from tsi.figures.colorbar import colorbar_shapes, viridis_colors
 from tsi.figures.common import base_layout, empty_figure
+from tsi.timeparse import mjd_to_unix
 
 BLOCK_WIDTH = 0.56
 BAND_WIDTH = 0.14
@@ -86,8 +87,8 @@ def timeline_figure(payload: dict) -> dict:
     per_block = [
         np.asarray(blocks["original_block_id"], dtype=object),
         prio,
-        utc_strings((np.asarray(blocks["scheduled_start_mjd"], dtype=float) - 40587.0) * 86400.0),
-        utc_strings((np.asarray(blocks["scheduled_stop_mjd"], dtype=float) - 40587.0) * 86400.0),
+        utc_strings(mjd_to_unix(np.asarray(blocks["scheduled_start_mjd"], dtype=float))),
+        utc_strings(mjd_to_unix(np.asarray(blocks["scheduled_stop_mjd"], dtype=float))),
         np.asarray(blocks["scheduled_hours"], dtype=float),
         np.asarray(blocks["ra_deg"], dtype=float),
         np.asarray(blocks["dec_deg"], dtype=float),

@@ -10,7 +10,8 @@ import calendar as _calendar
 import numpy as np
 
 from tsi.figures.colorbar import colorbar_carrier, viridis_colors
-from tsi.figures.common import BIN_LABELS, MJD_UNIX_EPOCH, base_layout, empty_figure, unix_to_datetime64
+from tsi.figures.common import BIN_LABELS, base_layout, empty_figure, unix_to_datetime64
+from tsi.timeparse import mjd_to_unix
 
 DARK_FILL = "rgba(150, 160, 255, 0.28)"
 CALENDAR_METRICS = {"visible_blocks": "Visible blocks", "visible_block_hours": "Block-hours"}
@@ -67,8 +68,8 @@ def histogram_figure(payload: dict, shade_dark: bool = True, height: int = 460) 
 def dark_trace(payload: dict, start_unix: int, end_unix: int, top: float) -> dict | None:
     """One translucent bar trace spanning the plot height for every dark period inside [start, end)."""
     d = payload["dark_periods"]
-    s = (np.asarray(d["start_mjd"], dtype=float) - MJD_UNIX_EPOCH) * 86400.0
-    e = (np.asarray(d["stop_mjd"], dtype=float) - MJD_UNIX_EPOCH) * 86400.0
+    s = mjd_to_unix(np.asarray(d["start_mjd"], dtype=float))
+    e = mjd_to_unix(np.asarray(d["stop_mjd"], dtype=float))
     s, e = np.maximum(s, start_unix), np.minimum(e, end_unix)
     keep = e > s
     if not keep.any():

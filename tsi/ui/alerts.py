@@ -11,6 +11,9 @@ from tsi.errors import AnalyticsMissingError, DatabaseError, ScheduleNotFoundErr
 
 log = logging.getLogger("tsi.ui")
 
+NO_BLOCKS = "This schedule has no blocks."
+NO_MATCH = "No blocks match the filters."
+
 
 def error_message(exc: Exception) -> str:
     """The sentence a user sees for an exception (no stack traces, no secrets)."""

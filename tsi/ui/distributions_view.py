@@ -7,6 +7,7 @@ import math
 import dash_bootstrap_components as dbc
 from dash import html
 
+from tsi.ui.alerts import NO_BLOCKS
 from tsi.ui.csv_safe import csv_text
 from tsi.ui.tables import value_text
 
@@ -19,7 +20,6 @@ VARIABLES = [  # (where, key, label)
     ("priority_by_status", "scheduled", "Priority, scheduled"),
     ("priority_by_status", "unscheduled", "Priority, unscheduled"),
 ]
-NO_BLOCKS = "This schedule has no blocks."
 ALL_IMPOSSIBLE = "Every block is impossible and 'Exclude impossible' is on."
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tsi.figures.common import MJD_UNIX_EPOCH
+from tsi.timeparse import MJD_UNIX_EPOCH
 from tsi.figures.sky_map import SkyFilters, bin_label_array, take, utc_texts
 from tsi.timeparse import parse_time_to_unix, unix_to_mjd
 from tsi.ui.tables import to_csv, value_text

@@ -6,6 +6,7 @@ import numpy as np
 
 from tsi.figures.common import utc_text
 from tsi.figures.timeline import day_to_unix, month_label, utc_strings
+from tsi.timeparse import mjd_to_unix
 from tsi.ui.csv_safe import csv_text
 
 COLUMNS = [
@@ -72,8 +73,8 @@ def table_rows(payload: dict) -> list[dict]:
     cols = {
         "original_block_id": list(b["original_block_id"]),
         "priority": _round(b["priority"], 3),
-        "start": utc_strings((np.asarray(b["scheduled_start_mjd"], dtype=float) - 40587.0) * 86400.0).tolist(),
-        "stop": utc_strings((np.asarray(b["scheduled_stop_mjd"], dtype=float) - 40587.0) * 86400.0).tolist(),
+        "start": utc_strings(mjd_to_unix(np.asarray(b["scheduled_start_mjd"], dtype=float))).tolist(),
+        "stop": utc_strings(mjd_to_unix(np.asarray(b["scheduled_stop_mjd"], dtype=float))).tolist(),
         "duration_h": _round(b["scheduled_hours"], 3),
         "ra_deg": _round(b["ra_deg"], 4),
         "dec_deg": _round(b["dec_deg"], 4),
