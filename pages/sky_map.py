@@ -7,6 +7,7 @@ colouring, status, priority and scheduled-window filters and the overlays run he
 from __future__ import annotations
 
 import json
+from typing import Any, NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
@@ -16,7 +17,8 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from tsi.config import PROJECTIONS, get_settings
 from tsi.figures.common import empty_figure
 from tsi.figures.sky_map import OVERLAYS, compact, filter_mask, sky_figure
-from tsi.ui.alerts import empty_state, error_alert
+from tsi.ui.alerts import NO_BLOCKS, NO_MATCH, empty_state, error_alert
+from tsi.ui.outputs import HIDE, SHOW, only, unchanged
 from tsi.ui.page import page_title, resolve_schedule
 from tsi.ui.sky_map_view import (TIME_FORMAT_HINT, filters_from_controls, priority_bounds, subset_csv,
                                  subset_summary, summary_texts, window_defaults)
@@ -32,10 +34,6 @@ STATUS_OPTIONS = [{"label": "All", "value": "all"}, {"label": "Scheduled", "valu
 COLOR_OPTIONS = [{"label": "Priority bin", "value": "bin"}, {"label": "Status", "value": "status"}]
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True, "responsive": True,
                 "toImageButtonOptions": {"filename": "sky_map"}}
-SHOW = {}
-HIDE = {"display": "none"}
-NO_BLOCKS = "This schedule has no blocks."
-NO_MATCH = "No blocks match the filters."
 
 
 def default_projection() -> str:
@@ -192,47 +190,69 @@ clientside_callback(
     Output("sky-graph", "config"), Input("sky-graph", "id"),
 )
 
-CONTROL_STATES = [State("sky-projection", "value"), State("sky-ra-left", "value"), State("sky-color-by", "value"),
-                  State("sky-status", "value"), State("sky-priority", "value"), State("sky-window-from", "value"),
-                  State("sky-window-to", "value"), State("sky-overlays", "value")]
+CONTROLS = [Input("sky-projection", "value"), Input("sky-ra-left", "value"), Input("sky-color-by", "value"),
+            Input("sky-status", "value"), Input("sky-priority", "value"), Input("sky-window-from", "value"),
+            Input("sky-window-to", "value"), Input("sky-overlays", "value")]
+CONTROL_STATES = [State(c.component_id, c.component_property) for c in CONTROLS]
 
 
-METRIC_OUTPUTS = [Output(f"sky-metric-{i}-{part}", "children") for i in range(N_METRICS)
-                  for part in ("label", "value", "detail")]
+class MapOutputs(NamedTuple):
+    """What the map callback writes; `metrics` holds one [label, value, detail] per summary card."""
+    figure: Any
+    graph_style: Any
+    empty_style: Any
+    metrics: Any
+    error: Any
+    error_color: Any
+    error_open: Any
+    bad_from: Any
+    bad_to: Any
 
 
-@callback(
-    Output("sky-graph", "figure"), Output("sky-graph-wrap", "style"), Output("sky-empty", "style"),
-    *METRIC_OUTPUTS,
-    Output("sky-error", "children"), Output("sky-error", "color"), Output("sky-error", "is_open"),
-    Output("sky-window-from", "invalid"), Output("sky-window-to", "invalid"),
-    Input("sky-projection", "value"), Input("sky-ra-left", "value"), Input("sky-color-by", "value"),
-    Input("sky-status", "value"), Input("sky-priority", "value"), Input("sky-window-from", "value"),
-    Input("sky-window-to", "value"), Input("sky-overlays", "value"), State("sky-state", "data"),
+MAP_OUTPUTS = MapOutputs(
+    figure=Output("sky-graph", "figure"), graph_style=Output("sky-graph-wrap", "style"),
+    empty_style=Output("sky-empty", "style"),
+    metrics=[[Output(f"sky-metric-{i}-{part}", "children") for part in ("label", "value", "detail")]
+             for i in range(N_METRICS)],
+    error=Output("sky-error", "children"), error_color=Output("sky-error", "color"),
+    error_open=Output("sky-error", "is_open"),
+    bad_from=Output("sky-window-from", "invalid"), bad_to=Output("sky-window-to", "invalid"),
 )
+
+
+@callback(output=MAP_OUTPUTS, inputs=CONTROLS, state=[State("sky-state", "data")])
 def update_map(projection, ra_left, color_by, status, priority, window_from, window_to, overlays, state):
     if not state:
-        return [no_update] * (3 + 3 * N_METRICS + 5)
+        return unchanged(MAP_OUTPUTS)
     r = render(state, projection, ra_left, color_by, status, priority, window_from, window_to, overlays)
     if r["error"] is not None:
-        return ([no_update, HIDE, HIDE] + [no_update] * (3 * N_METRICS)
-                + [r["error"], r["error_color"], True, False, False])
-    metrics = [text or "" for triple in r["metrics"] for text in triple]
-    return ([r["figure"], r["graph_style"], r["empty_style"]] + metrics
-            + [None, no_update, False, r["bad_from"], r["bad_to"]])
+        return only(MAP_OUTPUTS, graph_style=HIDE, empty_style=HIDE, error=r["error"], error_color=r["error_color"],
+                    error_open=True, bad_from=False, bad_to=False)
+    return MapOutputs(figure=r["figure"], graph_style=r["graph_style"], empty_style=r["empty_style"],
+                      metrics=[[text or "" for text in card] for card in r["metrics"]],
+                      error=None, error_color=no_update, error_open=False, bad_from=r["bad_from"],
+                      bad_to=r["bad_to"])
 
 
-@callback(
-    Output("sky-status", "value"), Output("sky-priority", "value"), Output("sky-window-from", "value"),
-    Output("sky-window-to", "value"),
-    Input("sky-reset", "n_clicks"), Input("sky-reset-link", "n_clicks"), State("sky-state", "data"),
-    prevent_initial_call=True,
-)
+class ResetOutputs(NamedTuple):
+    status: Any
+    priority: Any
+    window_from: Any
+    window_to: Any
+
+
+RESET_OUTPUTS = ResetOutputs(status=Output("sky-status", "value"), priority=Output("sky-priority", "value"),
+                             window_from=Output("sky-window-from", "value"),
+                             window_to=Output("sky-window-to", "value"))
+
+
+@callback(output=RESET_OUTPUTS, inputs=[Input("sky-reset", "n_clicks"), Input("sky-reset-link", "n_clicks")],
+          state=[State("sky-state", "data")], prevent_initial_call=True)
 def reset_filters(_n_button, _n_link, state):
     if not state or not ctx.triggered_id:
-        return (no_update,) * 4
+        return unchanged(RESET_OUTPUTS)
     window = state.get("window") or ["", ""]
-    return "all", list(state["priority"]), window[0], window[1]
+    return ResetOutputs(status="all", priority=list(state["priority"]), window_from=window[0], window_to=window[1])
 
 
 @callback(Output("sky-download", "data"), Input("sky-download-button", "n_clicks"), State("sky-state", "data"),
