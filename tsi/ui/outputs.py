@@ -16,8 +16,8 @@ a value of the same class:
         return unchanged(MAP_OUTPUTS)                 # nothing changes
 
 Dash receives a tuple and matches it to the Outputs by the order of the fields, which the class writes once.
-A field may hold a list of Outputs (a group of like components, e.g. the cards of a row); its value is then a
-list of the same shape. Pass the declaration as ``output=`` (Dash flattens positional lists of Outputs).
+A field may hold a group of like Outputs, as a list (e.g. the cards of a row) or a dict (e.g. figures by name);
+its value is then a list or dict of the same shape. Pass the declaration as ``output=`` (Dash flattens positional lists of Outputs).
 
 Dash's dict-shaped outputs would name the outputs as well, but the callbacks are also called directly (tests,
 other pages' code), and a tuple keeps their results unpackable by position.
@@ -36,9 +36,11 @@ T = TypeVar("T")
 
 
 def unchanged(spec: T) -> T:
-    """`no_update` in the shape of `spec`: an Output, a list of Outputs, or a NamedTuple of either."""
+    """`no_update` in the shape of `spec`: an Output, a list or dict of them, or a NamedTuple of these."""
     if isinstance(spec, tuple) and hasattr(spec, "_fields"):
         return type(spec)(*(unchanged(group) for group in spec))
+    if isinstance(spec, dict):
+        return {key: unchanged(group) for key, group in spec.items()}
     if isinstance(spec, (list, tuple)):
         return [unchanged(group) for group in spec]
     return no_update
