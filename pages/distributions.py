@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from tsi.figures.common import empty_figure
 from tsi.figures.distributions import all_figures
-from tsi.ui.alerts import empty_state, error_alert
-from tsi.ui.distributions_view import (NO_BLOCKS, empty_message, metric_texts, stats_csv, stats_rows,
-                                       stats_table)
+from tsi.ui.alerts import NO_BLOCKS, empty_state, error_alert
+from tsi.ui.distributions_view import empty_message, metric_texts, stats_csv, stats_rows, stats_table
+from tsi.ui.outputs import HIDE, SHOW, only, unchanged
 from tsi.ui.page import metric_card, page_title, resolve_schedule
 
 dash.register_page(__name__, path="/distributions", name="Distributions", order=2)
 
 GRAPHS = ["priority", "visibility", "requested", "elevation", "status", "violin"]
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
-SHOW = {}
-HIDE = {"display": "none"}
 
 
 def graph(key: str, figure: dict, height: int):
@@ -91,21 +91,36 @@ def layout(schedule=None, **_query):
     ])
 
 
-@callback(
-    *[Output(f"dist-{k}", "figure") for k in GRAPHS],
-    Output("dist-metrics", "children"), Output("dist-table", "children"), Output("dist-body", "style"),
-    Output("dist-empty", "children"), Output("dist-empty", "style"), Output("dist-error", "children"),
-    Input("dist-exclude", "value"), State("dist-state", "data"),
-    prevent_initial_call=True,
+class UpdateOutputs(NamedTuple):
+    """What the switch's callback writes; `figures` by graph key."""
+    figures: Any
+    metrics: Any
+    table: Any
+    body_style: Any
+    empty: Any
+    empty_style: Any
+    error: Any
+
+
+UPDATE_OUTPUTS = UpdateOutputs(
+    figures={k: Output(f"dist-{k}", "figure") for k in GRAPHS},
+    metrics=Output("dist-metrics", "children"), table=Output("dist-table", "children"),
+    body_style=Output("dist-body", "style"), empty=Output("dist-empty", "children"),
+    empty_style=Output("dist-empty", "style"), error=Output("dist-error", "children"),
 )
+
+
+@callback(output=UPDATE_OUTPUTS, inputs=[Input("dist-exclude", "value")], state=[State("dist-state", "data")],
+          prevent_initial_call=True)
 def update(exclude, state):
     if not state:
-        return [no_update] * (len(GRAPHS) + 6)
+        return unchanged(UPDATE_OUTPUTS)
     r = render(state["schedule_id"], bool(exclude))
     if r["error"] is not None:
-        return [no_update] * len(GRAPHS) + [None, None, HIDE, None, HIDE, r["error"]]
-    return [r["figures"][k] for k in GRAPHS] + [r["metrics"], r["table"], r["body_style"], r["empty"],
-                                                r["empty_style"], None]
+        return only(UPDATE_OUTPUTS, metrics=None, table=None, body_style=HIDE, empty=None, empty_style=HIDE,
+                    error=r["error"])
+    return UpdateOutputs(figures=r["figures"], metrics=r["metrics"], table=r["table"], body_style=r["body_style"],
+                         empty=r["empty"], empty_style=r["empty_style"], error=None)
 
 
 @callback(Output("dist-download", "data"), Input("dist-download-button", "n_clicks"),
