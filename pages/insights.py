@@ -4,10 +4,11 @@ Markdown/HTML reports."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any, NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from tsi.analysis.insights_text import insight_texts
 from tsi.analysis.report import html_report, markdown_report, report_filename
@@ -15,6 +16,7 @@ from tsi.figures.insights import correlation_heatmap, priority_figure
 from tsi.ui.alerts import error_alert
 from tsi.ui.insights_tables import (CONFLICT_COLUMNS, TOP_COLUMNS, conflict_message, conflict_table,
                                     metric_texts)
+from tsi.ui.outputs import only
 from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of
 
@@ -123,24 +125,40 @@ def layout(schedule=None, **_query):
 
 # ------------------------------------------------------------------ callbacks
 
-@callback(
-    Output("ins-metrics", "children"), Output("ins-priority", "children"), Output("ins-priority-graph", "figure"),
-    Output("ins-bullets", "children"), Output("ins-corr", "figure"), Output("ins-top-priority", "rowData"),
-    Output("ins-top-visibility", "rowData"), Output("ins-error", "children"),
-    Input("ins-exclude", "value"), State("ins-store", "data"),
-    prevent_initial_call=True,
+class AnalysisOutputs(NamedTuple):
+    metrics: Any
+    priority_table: Any
+    priority_figure: Any
+    bullets: Any
+    correlations: Any
+    top_priority: Any
+    top_visibility: Any
+    error: Any
+
+
+ANALYSIS_OUTPUTS = AnalysisOutputs(
+    metrics=Output("ins-metrics", "children"), priority_table=Output("ins-priority", "children"),
+    priority_figure=Output("ins-priority-graph", "figure"), bullets=Output("ins-bullets", "children"),
+    correlations=Output("ins-corr", "figure"), top_priority=Output("ins-top-priority", "rowData"),
+    top_visibility=Output("ins-top-visibility", "rowData"), error=Output("ins-error", "children"),
 )
+
+
+@callback(output=ANALYSIS_OUTPUTS, inputs=[Input("ins-exclude", "value")], state=[State("ins-store", "data")],
+          prevent_initial_call=True)
 def update_analysis(exclude, store):
     """The switch changes metrics, correlations and top lists (never conflicts, flows.md §5)."""
     try:
         payload = _load(int(store["schedule_id"]), bool(exclude))
     except Exception as e:  # noqa: BLE001 - shown as a message
-        return (*[no_update] * 7, error_alert(e))
+        return only(ANALYSIS_OUTPUTS, error=error_alert(e))
     m = payload["metrics"]
     fields = [c["field"] for c in TOP_COLUMNS]
-    return (metrics_row(m), priority_table(m), priority_figure(m), bullets(payload, bool(exclude)),
-            correlation_heatmap(payload["correlations"]), rows_of(payload["top_priority"], fields),
-            rows_of(payload["top_visibility"], fields), None)
+    return AnalysisOutputs(
+        metrics=metrics_row(m), priority_table=priority_table(m), priority_figure=priority_figure(m),
+        bullets=bullets(payload, bool(exclude)), correlations=correlation_heatmap(payload["correlations"]),
+        top_priority=rows_of(payload["top_priority"], fields),
+        top_visibility=rows_of(payload["top_visibility"], fields), error=None)
 
 
 def _report(store, exclude, kind: str):
@@ -155,21 +173,32 @@ def _report(store, exclude, kind: str):
     return dcc.send_string(text, report_filename(header, kind))
 
 
-@callback(Output("ins-dl-md", "data"), Output("ins-error", "children", allow_duplicate=True),
-          Input("ins-dl-md-btn", "n_clicks"), State("ins-store", "data"), State("ins-exclude", "value"),
+class ReportOutputs(NamedTuple):
+    download: Any
+    error: Any
+
+
+REPORT_STATE = [State("ins-store", "data"), State("ins-exclude", "value")]
+MD_OUTPUTS = ReportOutputs(download=Output("ins-dl-md", "data"),
+                           error=Output("ins-error", "children", allow_duplicate=True))
+HTML_OUTPUTS = ReportOutputs(download=Output("ins-dl-html", "data"),
+                             error=Output("ins-error", "children", allow_duplicate=True))
+
+
+def _report_outputs(spec: ReportOutputs, store, exclude, kind: str) -> ReportOutputs:
+    try:
+        return only(spec, download=_report(store, exclude, kind))
+    except Exception as e:  # noqa: BLE001 - shown as a message
+        return only(spec, error=error_alert(e))
+
+
+@callback(output=MD_OUTPUTS, inputs=[Input("ins-dl-md-btn", "n_clicks")], state=REPORT_STATE,
           prevent_initial_call=True)
 def download_markdown(_n, store, exclude):
-    try:
-        return _report(store, exclude, "md"), no_update
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return no_update, error_alert(e)
+    return _report_outputs(MD_OUTPUTS, store, exclude, "md")
 
 
-@callback(Output("ins-dl-html", "data"), Output("ins-error", "children", allow_duplicate=True),
-          Input("ins-dl-html-btn", "n_clicks"), State("ins-store", "data"), State("ins-exclude", "value"),
+@callback(output=HTML_OUTPUTS, inputs=[Input("ins-dl-html-btn", "n_clicks")], state=REPORT_STATE,
           prevent_initial_call=True)
 def download_html(_n, store, exclude):
-    try:
-        return _report(store, exclude, "html"), no_update
-    except Exception as e:  # noqa: BLE001 - shown as a message
-        return no_update, error_alert(e)
+    return _report_outputs(HTML_OUTPUTS, store, exclude, "html")

@@ -16,8 +16,9 @@ a value of the same class:
         return unchanged(MAP_OUTPUTS)                 # nothing changes
 
 Dash receives a tuple and matches it to the Outputs by the order of the fields, which the class writes once.
-A field may hold a group of like Outputs, as a list (e.g. the cards of a row) or a dict (e.g. figures by name);
-its value is then a list or dict of the same shape. Pass the declaration as ``output=`` (Dash flattens positional lists of Outputs).
+A field may hold a group of like Outputs, as a list (e.g. the cards of a row) or a dict (e.g. figures by
+name); its value is then a list or dict of the same shape. Pass the declaration as ``output=``: Dash flattens
+Outputs given positionally, groups included.
 
 Dash's dict-shaped outputs would name the outputs as well, but the callbacks are also called directly (tests,
 other pages' code), and a tuple keeps their results unpackable by position.
