@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, dcc, html, no_update
+from dash import Input, Output, State, callback, dcc, html
 
 from tsi.figures.trends import (RATE_COLUMNS, binned_rate_figure, coefficient_table, heatmap_figure,
                                 model_summary, priority_rate_figure, probability_figure, rates_table,
                                 smoothed_figure)
 from tsi.ui.alerts import error_alert
+from tsi.ui.outputs import only
 from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of, to_csv
 from tsi.ui.trends_params import levels_param, overview_texts, range_param, slider_spec
@@ -78,21 +81,38 @@ def model_section(model: dict):
     ]
 
 
-def sections(payload: dict, n_bins: int):
-    """Every figure and table of the page for one payload (list of outputs in callback order)."""
-    return [
-        overview(payload["metrics"]),
-        priority_rate_figure(payload["by_priority"]),
-        payload_rows(payload["by_priority"]),
-        binned_rate_figure(payload["by_visibility"], "Total visibility (h)", "Scheduling rate vs visibility"),
-        binned_rate_figure(payload["by_requested"], "Requested time (h)", "Scheduling rate vs requested time"),
-        smoothed_figure(payload["smoothed_visibility"], payload["by_visibility"], "Total visibility (h)",
-                        "Smoothed rate vs visibility"),
-        smoothed_figure(payload["smoothed_requested"], payload["by_requested"], "Requested time (h)",
-                        "Smoothed rate vs requested time"),
-        heatmap_figure(payload["heatmap"], payload["metrics"], n_bins),
-        model_section(payload["model"]),
-    ]
+class TrendsOutputs(NamedTuple):
+    """Every figure and table of the page (what the controls' callback writes), and the error message."""
+    overview: Any
+    priority: Any
+    priority_rows: Any
+    by_visibility: Any
+    by_requested: Any
+    smooth_visibility: Any
+    smooth_requested: Any
+    heatmap: Any
+    model: Any
+    error: Any
+
+
+def sections(payload: dict, n_bins: int) -> TrendsOutputs:
+    """Every figure and table of the page for one payload (no error)."""
+    return TrendsOutputs(
+        overview=overview(payload["metrics"]),
+        priority=priority_rate_figure(payload["by_priority"]),
+        priority_rows=payload_rows(payload["by_priority"]),
+        by_visibility=binned_rate_figure(payload["by_visibility"], "Total visibility (h)",
+                                         "Scheduling rate vs visibility"),
+        by_requested=binned_rate_figure(payload["by_requested"], "Requested time (h)",
+                                        "Scheduling rate vs requested time"),
+        smooth_visibility=smoothed_figure(payload["smoothed_visibility"], payload["by_visibility"],
+                                          "Total visibility (h)", "Smoothed rate vs visibility"),
+        smooth_requested=smoothed_figure(payload["smoothed_requested"], payload["by_requested"],
+                                         "Requested time (h)", "Smoothed rate vs requested time"),
+        heatmap=heatmap_figure(payload["heatmap"], payload["metrics"], n_bins),
+        model=model_section(payload["model"]),
+        error=None,
+    )
 
 
 def payload_rows(table: dict) -> list[dict]:
@@ -159,23 +179,23 @@ def layout(schedule=None, **_query):
 
     main = html.Div([
         html.Div(id="tr-error"),
-        dcc.Loading(html.Div(s[0], id="tr-overview", className="mb-2")),
+        dcc.Loading(html.Div(s.overview, id="tr-overview", className="mb-2")),
         _card("Scheduling rate by priority level", [
-            _graph("tr-priority", s[1]),
+            _graph("tr-priority", s.priority),
             dbc.Accordion(dbc.AccordionItem(
                 grid("tr-priority-table", payload["by_priority"], PRIORITY_COLUMNS, height=320),
                 title="Table: rates by priority level"), start_collapsed=True, className="mt-2"),
         ]),
         _card("Binned scheduling rate", dbc.Row([
-            dbc.Col(_graph("tr-by-visibility", s[3]), lg=6),
-            dbc.Col(_graph("tr-by-requested", s[4]), lg=6),
+            dbc.Col(_graph("tr-by-visibility", s.by_visibility), lg=6),
+            dbc.Col(_graph("tr-by-requested", s.by_requested), lg=6),
         ])),
         _card("Smoothed trends", dbc.Row([
-            dbc.Col(_graph("tr-smooth-visibility", s[5]), lg=6),
-            dbc.Col(_graph("tr-smooth-requested", s[6]), lg=6),
+            dbc.Col(_graph("tr-smooth-visibility", s.smooth_visibility), lg=6),
+            dbc.Col(_graph("tr-smooth-requested", s.smooth_requested), lg=6),
         ])),
-        _card("Visibility × requested time", _graph("tr-heatmap", s[7])),
-        _card("Model: what predicts scheduling?", dcc.Loading(html.Div(s[8], id="tr-model"))),
+        _card("Visibility × requested time", _graph("tr-heatmap", s.heatmap)),
+        _card("Model: what predicts scheduling?", dcc.Loading(html.Div(s.model, id="tr-model"))),
     ])
     return html.Div([
         page_title(TITLE, r.header, "How priority, visibility and requested time relate to being scheduled."),
@@ -186,10 +206,19 @@ def layout(schedule=None, **_query):
 
 # ------------------------------------------------------------------ callbacks
 
-@callback(Output("tr-vis-range-text", "children"), Output("tr-req-range-text", "children"),
-          Input("tr-vis-range", "value"), Input("tr-req-range", "value"), prevent_initial_call=True)
+class RangeTextOutputs(NamedTuple):
+    visibility: Any
+    requested: Any
+
+
+RANGE_TEXT_OUTPUTS = RangeTextOutputs(visibility=Output("tr-vis-range-text", "children"),
+                                      requested=Output("tr-req-range-text", "children"))
+
+
+@callback(output=RANGE_TEXT_OUTPUTS, inputs=[Input("tr-vis-range", "value"), Input("tr-req-range", "value")],
+          prevent_initial_call=True)
 def show_ranges(vis, req):
-    return _range_text(vis, "h"), _range_text(req, "h")
+    return RangeTextOutputs(visibility=_range_text(vis, "h"), requested=_range_text(req, "h"))
 
 
 CONTROLS = [Input("tr-exclude", "value"), Input("tr-vis-range", "value"), Input("tr-req-range", "value"),
@@ -197,31 +226,43 @@ CONTROLS = [Input("tr-exclude", "value"), Input("tr-vis-range", "value"), Input(
             Input("tr-class-weight", "value")]
 
 
-@callback(
-    Output("tr-overview", "children"), Output("tr-priority", "figure"), Output("tr-priority-table", "rowData"),
-    Output("tr-by-visibility", "figure"), Output("tr-by-requested", "figure"),
-    Output("tr-smooth-visibility", "figure"), Output("tr-smooth-requested", "figure"),
-    Output("tr-heatmap", "figure"), Output("tr-model", "children"), Output("tr-error", "children"),
-    *CONTROLS, State("tr-store", "data"),
-    prevent_initial_call=True,
+TRENDS_OUTPUTS = TrendsOutputs(
+    overview=Output("tr-overview", "children"), priority=Output("tr-priority", "figure"),
+    priority_rows=Output("tr-priority-table", "rowData"), by_visibility=Output("tr-by-visibility", "figure"),
+    by_requested=Output("tr-by-requested", "figure"), smooth_visibility=Output("tr-smooth-visibility", "figure"),
+    smooth_requested=Output("tr-smooth-requested", "figure"), heatmap=Output("tr-heatmap", "figure"),
+    model=Output("tr-model", "children"), error=Output("tr-error", "children"),
 )
+
+
+@callback(output=TRENDS_OUTPUTS, inputs=CONTROLS, state=[State("tr-store", "data")], prevent_initial_call=True)
 def update_trends(exclude, vis, req, levels, n_bins, bandwidth, class_weight, store):
     try:
         p = _params(store, exclude, vis, req, levels, n_bins, bandwidth, class_weight)
         payload = _load(int(store["schedule_id"]), **p)
     except Exception as e:  # noqa: BLE001 - shown as a message
-        return (*[no_update] * 9, error_alert(e))
-    return (*sections(payload, p["n_bins"]), None)
+        return only(TRENDS_OUTPUTS, error=error_alert(e))
+    return sections(payload, p["n_bins"])
 
 
-@callback(Output("tr-dl", "data"), Output("tr-error", "children", allow_duplicate=True),
-          Input("tr-dl-btn", "n_clicks"), *[State(i.component_id, i.component_property) for i in CONTROLS],
-          State("tr-store", "data"), prevent_initial_call=True)
+class RatesOutputs(NamedTuple):
+    download: Any
+    error: Any
+
+
+RATES_OUTPUTS = RatesOutputs(download=Output("tr-dl", "data"),
+                             error=Output("tr-error", "children", allow_duplicate=True))
+
+
+@callback(output=RATES_OUTPUTS, inputs=[Input("tr-dl-btn", "n_clicks")],
+          state=[*[State(i.component_id, i.component_property) for i in CONTROLS], State("tr-store", "data")],
+          prevent_initial_call=True)
 def download_rates(_n, exclude, vis, req, levels, n_bins, bandwidth, class_weight, store):
     try:
         p = _params(store, exclude, vis, req, levels, n_bins, bandwidth, class_weight)
         payload = _load(int(store["schedule_id"]), **p)
     except Exception as e:  # noqa: BLE001 - shown as a message
-        return no_update, error_alert(e)
+        return only(RATES_OUTPUTS, error=error_alert(e))
     text = to_csv(rates_table(payload), RATE_COLUMNS)
-    return dcc.send_string(text, f"tsi-trends-rates-schedule-{int(store['schedule_id'])}.csv", type="text/csv"), None
+    return RatesOutputs(download=dcc.send_string(text, f"tsi-trends-rates-schedule-{int(store['schedule_id'])}.csv",
+                                                 type="text/csv"), error=None)
