@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -9,6 +11,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from tsi.figures.timeline import timeline_figure
 from tsi.ui.alerts import empty_state, error_alert
+from tsi.ui.outputs import unchanged
 from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.tables import grid_options
 from tsi.ui.timeline_table import (
@@ -91,21 +94,30 @@ def _filtered_rows(store, search, month, min_priority):
     return [row for row, keep in zip(rows, mask.tolist()) if keep], len(rows)
 
 
-@callback(Output("tl-table", "rowData"), Output("tl-showing", "children"),
-          Input("tl-search", "value"), Input("tl-month", "value"), Input("tl-min-priority", "value"),
-          State("tl-store", "data"), prevent_initial_call=True)
+FILTERS = [Input("tl-search", "value"), Input("tl-month", "value"), Input("tl-min-priority", "value")]
+
+
+class TableOutputs(NamedTuple):
+    rows: Any
+    showing: Any
+
+
+TABLE_OUTPUTS = TableOutputs(rows=Output("tl-table", "rowData"), showing=Output("tl-showing", "children"))
+
+
+@callback(output=TABLE_OUTPUTS, inputs=FILTERS, state=[State("tl-store", "data")], prevent_initial_call=True)
 def filter_table(search, month, min_priority, store):
     if not store:
-        return no_update, no_update
+        return unchanged(TABLE_OUTPUTS)
     try:
         rows, total = _filtered_rows(store, search, month, min_priority)
     except Exception as e:  # noqa: BLE001 - shown as a message
-        return [], error_alert(e)
-    return rows, showing_text(len(rows), total)
+        return TableOutputs(rows=[], showing=error_alert(e))
+    return TableOutputs(rows=rows, showing=showing_text(len(rows), total))
 
 
 @callback(Output("tl-download", "data"), Input("tl-download-btn", "n_clicks"),
-          State("tl-search", "value"), State("tl-month", "value"), State("tl-min-priority", "value"),
+          *[State(f.component_id, f.component_property) for f in FILTERS],
           State("tl-store", "data"), prevent_initial_call=True)
 def download(_n, search, month, min_priority, store):
     try:

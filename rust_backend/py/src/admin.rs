@@ -158,8 +158,8 @@ pub fn db_upgrade(py: Python<'_>, sqlite_path: String) -> PyResult<Vec<i64>> {
 #[pyfunction]
 pub fn db_pending(py: Python<'_>, sqlite_path: String) -> PyResult<Vec<i64>> {
     py.allow_threads(|| {
-        let c = tsi_core::store::pool::open(&sqlite_path)?;
-        tsi_core::store::migrate::pending(&c)
+        let mut c = tsi_core::store::pool::open(&sqlite_path)?;
+        tsi_core::store::migrate::pending(&mut c)
     })
     .map_err(to_py)
 }

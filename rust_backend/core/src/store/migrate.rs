@@ -1,9 +1,13 @@
 //! SQLite migrations: the numbered scripts of `tsi/db/migrations/sqlite`, applied in order, each in its own
 //! transaction and recorded in `tsi_schema_migrations`. Applied automatically when the store opens.
+//!
+//! The one runner works through the `Transport` trait, so the rusqlite pool connection and the ODBC test
+//! backend with the SQLite dialect share it. (T-SQL scripts are `tsi db upgrade`'s job: `tsi/db/migrate.py`,
+//! see docs/decisions.md.)
 
-use rusqlite::{params, Connection};
 use sha2::{Digest, Sha256};
 
+use super::transport::{in_transaction, query_opt, query_vec, req_i64, ColType, Transport};
 use crate::error::{CoreError, Result};
 
 pub struct Migration {
@@ -42,42 +46,50 @@ pub const LEDGER: &str = "CREATE TABLE IF NOT EXISTS tsi_schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, script_sha256 TEXT NOT NULL,
     applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))";
 
-pub fn applied_versions(conn: &Connection) -> Result<Vec<i64>> {
-    conn.execute_batch(LEDGER)?;
-    let mut st = conn.prepare("SELECT version FROM tsi_schema_migrations ORDER BY version")?;
-    let v = st.query_map([], |r| r.get(0))?.collect::<std::result::Result<Vec<i64>, _>>()?;
-    Ok(v)
+/// The versions recorded in the ledger (created when missing).
+pub fn applied_versions(t: &mut dyn Transport) -> Result<Vec<i64>> {
+    t.execute(LEDGER, &[])?;
+    query_vec(t, "SELECT version FROM tsi_schema_migrations ORDER BY version", &[], &[ColType::I64], |r| req_i64(r, 0))
 }
 
-/// Versions not yet applied.
-pub fn pending(conn: &Connection) -> Result<Vec<i64>> {
-    let done = applied_versions(conn)?;
+/// Versions not yet applied; refuses a database migrated by a newer build.
+pub fn pending(t: &mut dyn Transport) -> Result<Vec<i64>> {
+    let done = applied_versions(t)?;
     refuse_newer(&done)?;
     Ok(SQLITE_MIGRATIONS.iter().map(|m| m.version).filter(|v| !done.contains(v)).collect())
 }
 
-/// Apply every pending migration; returns the versions applied.
-pub fn upgrade(conn: &mut Connection) -> Result<Vec<i64>> {
-    let todo = pending(conn)?;
+/// Apply every pending migration, each in its own `BEGIN IMMEDIATE` transaction together with its ledger row;
+/// returns the versions applied.
+pub fn upgrade(t: &mut dyn Transport) -> Result<Vec<i64>> {
+    let todo = pending(t)?;
     let mut applied = Vec::new();
     for m in SQLITE_MIGRATIONS.iter().filter(|m| todo.contains(&m.version)) {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        for stmt in split_statements(m.sql) {
-            if let Err(e) = tx.execute_batch(&stmt) {
-                // ADD COLUMN is not idempotent in SQLite: a column that already exists is what we wanted.
-                if e.to_string().contains("duplicate column name") {
-                    continue;
-                }
-                return Err(CoreError::db(format!("migration {} failed: {e}", m.name)));
+        let ran = in_transaction(t, Some("BEGIN IMMEDIATE"), |t| {
+            // Another process opening the same database may have applied it while we waited for the lock.
+            let recorded = "SELECT version FROM tsi_schema_migrations WHERE version = ?";
+            if query_opt(t, recorded, &[m.version.into()], &[ColType::I64], |r| req_i64(r, 0))?.is_some() {
+                return Ok(false);
             }
+            for stmt in split_statements(m.sql) {
+                if let Err(e) = t.execute(&stmt, &[]) {
+                    // ADD COLUMN is not idempotent in SQLite: a column that already exists is what we wanted.
+                    if e.to_string().contains("duplicate column name") {
+                        continue;
+                    }
+                    return Err(CoreError::db(format!("migration {} failed: {e}", m.name)));
+                }
+            }
+            let sha = format!("{:x}", Sha256::digest(m.sql.as_bytes()));
+            t.execute(
+                "INSERT INTO tsi_schema_migrations (version, name, script_sha256) VALUES (?, ?, ?)",
+                &[m.version.into(), m.name.into(), sha.into()],
+            )?;
+            Ok(true)
+        })?;
+        if ran {
+            applied.push(m.version);
         }
-        let sha = format!("{:x}", Sha256::digest(m.sql.as_bytes()));
-        tx.execute(
-            "INSERT INTO tsi_schema_migrations (version, name, script_sha256) VALUES (?1, ?2, ?3)",
-            params![m.version, m.name, sha],
-        )?;
-        tx.commit()?;
-        applied.push(m.version);
     }
     Ok(applied)
 }
@@ -106,13 +118,14 @@ pub fn split_statements(sql: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::Connection;
 
     #[test]
     fn upgrade_is_idempotent_and_recorded() {
         let mut c = Connection::open_in_memory().unwrap();
         assert_eq!(upgrade(&mut c).unwrap(), vec![1, 2, 3, 4, 5, 6, 7]);
         assert!(upgrade(&mut c).unwrap().is_empty());
-        assert!(pending(&c).unwrap().is_empty());
+        assert!(pending(&mut c).unwrap().is_empty());
         // Columns of 0003 exist.
         c.prepare("SELECT original_block_id, visibility_intervals FROM analytics_schedule_blocks_analytics").unwrap();
         c.prepare("SELECT merged_interval_count FROM analytics_schedule_visibility_metadata").unwrap();
@@ -127,7 +140,7 @@ mod tests {
             .unwrap();
         let e = upgrade(&mut c).unwrap_err().to_string();
         assert!(e.contains(&format!("schema {newer} is newer than this build's {}; upgrade TSI", latest_version())), "{e}");
-        assert_eq!(applied_versions(&c).unwrap().last(), Some(&newer));
+        assert_eq!(applied_versions(&mut c).unwrap().last(), Some(&newer));
     }
 
     #[test]
@@ -136,6 +149,25 @@ mod tests {
         upgrade(&mut c).unwrap();
         let g: i64 = c.query_row("SELECT generation FROM tsi_catalogue WHERE id = 1", [], |r| r.get(0)).unwrap();
         assert_eq!(g, 1);
+    }
+
+    #[test]
+    fn concurrent_openers_apply_each_script_once() {
+        let dir = std::env::temp_dir().join(format!("tsi-migrate-race-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("race.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let path = path.to_str().unwrap().to_string();
+        let runs: Vec<Vec<i64>> = std::thread::scope(|s| {
+            let hs: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| upgrade(&mut crate::store::pool::open(&path).unwrap()).unwrap()))
+                .collect();
+            hs.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let mut all: Vec<i64> = runs.into_iter().flatten().collect();
+        all.sort();
+        assert_eq!(all, vec![1, 2, 3, 4, 5, 6, 7]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -198,7 +198,7 @@ impl Store {
                 let pool = pool::Pool::new(path, cfg.pool_size);
                 {
                     let mut c = pool.get()?;
-                    migrate::upgrade(&mut c)?;
+                    migrate::upgrade(&mut *c)?;
                 }
                 Pools::Sqlite(pool)
             }
@@ -208,7 +208,7 @@ impl Store {
                 {
                     let mut c = pool.get()?;
                     if dialect_in_use(&cfg) != Dialect::TSql {
-                        ops::upgrade_sqlite_via(&mut *c)?;
+                        migrate::upgrade(&mut *c)?;
                     }
                 }
                 Pools::Odbc(pool)

@@ -1050,35 +1050,3 @@ fn bulk_insert<'a>(
     let per = chunk(t, d, cols.len());
     t.bulk(&|k| d.insert(table, cols, k, &[]), nrows, per, fill, None)
 }
-
-// -------------------------------------------------------------------- migrations through a transport
-
-/// Apply the SQLite migration scripts through a transport (the ODBC test backend with the SQLite dialect);
-/// same ledger and rules as `migrate::upgrade`.
-pub fn upgrade_sqlite_via(t: &mut dyn Transport) -> Result<Vec<i64>> {
-    use sha2::{Digest, Sha256};
-    t.execute(super::migrate::LEDGER, &[])?;
-    let done = query_vec(t, "SELECT version FROM tsi_schema_migrations ORDER BY version", &[], &[I], |r| req_i64(r, 0))?;
-    super::migrate::refuse_newer(&done)?;
-    let mut applied = Vec::new();
-    for m in super::migrate::SQLITE_MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
-        in_transaction(t, Some("BEGIN IMMEDIATE"), |t| {
-            for stmt in super::migrate::split_statements(m.sql) {
-                if let Err(e) = t.execute(&stmt, &[]) {
-                    if e.to_string().contains("duplicate column name") {
-                        continue;
-                    }
-                    return Err(CoreError::db(format!("migration {} failed: {e}", m.name)));
-                }
-            }
-            let sha = format!("{:x}", Sha256::digest(m.sql.as_bytes()));
-            t.execute(
-                "INSERT INTO tsi_schema_migrations (version, name, script_sha256) VALUES (?, ?, ?)",
-                &[m.version.into(), m.name.into(), sha.into()],
-            )?;
-            Ok(())
-        })?;
-        applied.push(m.version);
-    }
-    Ok(applied)
-}
