@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
@@ -106,16 +108,27 @@ def _showing(shown: int, total: int, limit: int) -> str:
     return text
 
 
-@callback(Output("val-issues", "rowData"), Output("val-showing", "children"), Output("val-no-match", "children"),
-          Input("val-criticality", "value"), Input("val-category", "value"), Input("val-search", "value"),
-          State("val-store", "data"), prevent_initial_call=True)
+FILTERS = [Input("val-criticality", "value"), Input("val-category", "value"), Input("val-search", "value")]
+
+
+class IssuesOutputs(NamedTuple):
+    rows: Any
+    showing: Any
+    note: Any
+
+
+ISSUES_OUTPUTS = IssuesOutputs(rows=Output("val-issues", "rowData"), showing=Output("val-showing", "children"),
+                               note=Output("val-no-match", "children"))
+
+
+@callback(output=ISSUES_OUTPUTS, inputs=FILTERS, state=[State("val-store", "data")], prevent_initial_call=True)
 def apply_filters(criticalities, category, text, store):
     from tsi import data
 
     try:
         issues = data.validation(store["schedule"])["issues"]
     except Exception as e:  # noqa: BLE001 - shown to the user as a message
-        return [], "", error_alert(e)
+        return IssuesOutputs(rows=[], showing="", note=error_alert(e))
     crit = list(CRITICALITIES) if criticalities is None else criticalities
     mask = filter_mask(issues, crit, category, text)
     view = view_table(issues, mask)
@@ -123,11 +136,11 @@ def apply_filters(criticalities, category, text, store):
     limit = _max_rows()
     rows = rows_of(view, [c["field"] for c in GRID_COLUMNS], limit)
     note = empty_state(NO_MATCH_TEXT) if shown == 0 else None
-    return rows, _showing(shown, issue_count(issues), limit), note
+    return IssuesOutputs(rows=rows, showing=_showing(shown, issue_count(issues), limit), note=note)
 
 
 @callback(Output("val-download", "data"), Input("val-download-btn", "n_clicks"),
-          State("val-criticality", "value"), State("val-category", "value"), State("val-search", "value"),
+          *[State(f.component_id, f.component_property) for f in FILTERS],
           State("val-store", "data"), prevent_initial_call=True)
 def download_issues(_n, criticalities, category, text, store):
     from tsi import data
