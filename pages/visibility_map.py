@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
@@ -11,7 +12,8 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from tsi.figures.common import empty_figure
 from tsi.figures.visibility_map import calendar_figure, histogram_figure
-from tsi.ui.alerts import empty_state, error_alert
+from tsi.ui.alerts import NO_MATCH, empty_state, error_alert
+from tsi.ui.outputs import HIDE, SHOW, unchanged
 from tsi.ui.page import load_for_page, metric_card, page_title
 from tsi.ui.visibility_map_controls import (
     bins_text, block_options, calendar_csv, facade_params, histogram_csv, unix_text,
@@ -21,7 +23,6 @@ dash.register_page(__name__, path="/visibility-map", name="Visibility Map", orde
 
 TITLE = "Visibility Map"
 NO_VISIBILITY = "This schedule has no visibility periods (upload a visibility file with it)."
-NO_MATCH = "No blocks match the filters."
 GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True}
 DARK_TEXT = {"color": "#212529"}  # Dash 4 inputs inherit the (light) text colour on their white background
 
@@ -86,7 +87,7 @@ def layout(schedule=None, **_query):
                 dbc.Input(id="vis-width", type="number", min=0, step="any", value=1, debounce=True),
                 dbc.Select(id="vis-width-unit", value="hours",
                            options=[{"label": u, "value": u} for u in ("minutes", "hours", "days")]),
-            ], size="sm"), id="vis-width-row", className="mt-1", style={"display": "none"}),
+            ], size="sm"), id="vis-width-row", className="mt-1", style=HIDE),
         ], lg=3),
         dbc.Col([
             dbc.Label("Time range (UTC)"),
@@ -141,13 +142,22 @@ def _metrics(payload: dict):
                     for label, value, cid in cards], className="g-2 mb-3")
 
 
-def _render(payload: dict, shade_dark: bool, metric: str):
-    """(message, metrics, histogram figure, calendar figure) for one payload."""
+class ViewOutputs(NamedTuple):
+    """What the controls' callback writes: a message, the metric cards and both figures."""
+    message: Any
+    metrics: Any
+    histogram: Any
+    calendar: Any
+
+
+def _render(payload: dict, shade_dark: bool, metric: str) -> ViewOutputs:
+    """Message, metrics and figures for one payload."""
     metrics = _metrics(payload)
     if payload["summary"]["selected_blocks"] == 0:
-        msg = empty_state(NO_MATCH)
-        return msg, metrics, empty_figure(NO_MATCH), empty_figure(NO_MATCH)
-    return None, metrics, histogram_figure(payload, shade_dark), calendar_figure(payload, metric)
+        return ViewOutputs(message=empty_state(NO_MATCH), metrics=metrics, histogram=empty_figure(NO_MATCH),
+                           calendar=empty_figure(NO_MATCH))
+    return ViewOutputs(message=None, metrics=metrics, histogram=histogram_figure(payload, shade_dark),
+                       calendar=calendar_figure(payload, metric))
 
 
 def _payload(store: dict, values: list):
@@ -160,10 +170,19 @@ def _payload(store: dict, values: list):
 
 # ------------------------------------------------------------------ callbacks
 
-@callback(Output("vis-n-bins-row", "style"), Output("vis-width-row", "style"), Input("vis-bin-mode", "value"))
+class BinInputsOutputs(NamedTuple):
+    n_bins_style: Any
+    width_style: Any
+
+
+BIN_INPUTS_OUTPUTS = BinInputsOutputs(n_bins_style=Output("vis-n-bins-row", "style"),
+                                      width_style=Output("vis-width-row", "style"))
+
+
+@callback(output=BIN_INPUTS_OUTPUTS, inputs=[Input("vis-bin-mode", "value")])
 def show_bin_inputs(mode):
-    hide = {"display": "none"}
-    return (hide, {}) if mode == "width" else ({}, hide)
+    by_width = mode == "width"
+    return BinInputsOutputs(n_bins_style=HIDE if by_width else SHOW, width_style=SHOW if by_width else HIDE)
 
 
 @callback(Output("vis-blocks", "options"), Input("vis-blocks", "search_value"), State("vis-blocks", "value"),
@@ -180,19 +199,21 @@ def search_blocks(search, selected, store):
     return block_options(payload["blocks"]["original_block_id"], search, selected)
 
 
-@callback(Output("vis-message", "children"), Output("vis-metrics", "children"),
-          Output("vis-histogram", "figure"), Output("vis-calendar", "figure"),
-          State("vis-store", "data"), *CONTROLS, Input("vis-calendar-metric", "value"),
-          Input("vis-shade-dark", "value"), prevent_initial_call=True)
+VIEW_OUTPUTS = ViewOutputs(message=Output("vis-message", "children"), metrics=Output("vis-metrics", "children"),
+                           histogram=Output("vis-histogram", "figure"), calendar=Output("vis-calendar", "figure"))
+
+
+@callback(State("vis-store", "data"), *CONTROLS, Input("vis-calendar-metric", "value"),
+          Input("vis-shade-dark", "value"), output=VIEW_OUTPUTS, prevent_initial_call=True)
 def update(store, *args):
     values, (metric, shade) = list(args[:8]), args[8:]
     if not store:
-        return no_update, no_update, no_update, no_update
+        return unchanged(VIEW_OUTPUTS)
     try:
         payload = _payload(store, values)
     except Exception as e:  # noqa: BLE001 - shown as a message
         blank = empty_figure("")
-        return error_alert(e), None, blank, blank
+        return ViewOutputs(message=error_alert(e), metrics=None, histogram=blank, calendar=blank)
     return _render(payload, bool(shade), metric or "visible_blocks")
 
 
