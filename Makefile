@@ -17,7 +17,9 @@ $(VENV)/.deps: requirements-dev.txt pyproject.toml | $(PY)
 
 # Build the Rust core into tsi/_core*.so and install the `tsi` command into the virtualenv. SQL Server support
 # (cargo feature mssql, ODBC) is built in when unixODBC's headers are installed; the default needs neither.
-FEATURES ?= $(shell [ -e /usr/include/sql.h ] && echo --features mssql)
+# This development build also has the bindings the tests and `tsi bench` use (cargo feature testing), which a
+# release wheel (`maturin build --release`) leaves out.
+FEATURES ?= --features testing$(shell [ -e /usr/include/sql.h ] && echo ,mssql)
 native: $(VENV)/.deps
 	$(VENV)/bin/maturin develop --release -q $(FEATURES)
 

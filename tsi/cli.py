@@ -258,8 +258,42 @@ def cmd_audit(a) -> int:
     return 0
 
 
+def _benchmark() -> Any:
+    """The benchmark's run module, imported from the source checkout (tests/benchmarks, package `benchmarks`);
+    None where tsi is installed from a wheel, which does not ship it."""
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    from tsi.config import project_root
+
+    home = (project_root() / "tests" / "benchmarks").resolve()
+    if not (home / "bench.py").is_file():
+        return None
+    pkg = sys.modules.get("benchmarks")
+    if pkg is None or [str(Path(p).resolve()) for p in getattr(pkg, "__path__", [])] != [str(home)]:
+        spec = importlib.util.spec_from_file_location("benchmarks", home / "__init__.py",
+                                                      submodule_search_locations=[str(home)])
+        pkg = importlib.util.module_from_spec(spec)
+        for name in [n for n in sys.modules if n.startswith("benchmarks.")]:
+            del sys.modules[name]
+        sys.modules["benchmarks"] = pkg
+        spec.loader.exec_module(pkg)
+    return importlib.import_module("benchmarks.bench")
+
+
 def cmd_bench(a) -> int:
-    from tsi import bench
+    bench = _benchmark()
+    if bench is None:
+        print("error: tsi bench runs from a source checkout: the benchmark (tests/benchmarks) ships with the "
+              "source, not with the installed package", file=sys.stderr)
+        return 2
+    from tsi import _core
+
+    if not hasattr(_core, "raw_scan"):
+        print("error: tsi bench needs a development build of tsi._core (cargo feature testing: make native)",
+              file=sys.stderr)
+        return 2
 
     flows = [f.strip().replace("-", "_") for f in a.flows.split(",")] if a.flows else None
     result = bench.run(preset=None if a.schedule is not None else a.preset, schedule_id=a.schedule,

@@ -1,11 +1,14 @@
 //! `tsi._core`: the PyO3 bindings of the TSI core. This file is the index; each function lives in a module
 //! named after what it does. Work runs with the GIL released; payload columns become numpy arrays (moved).
+//! `dev` (cargo feature `testing`) adds the bindings only the tests and the benchmark use.
 
 use pyo3::prelude::*;
 
 mod accounts;
 mod admin;
 mod convert;
+#[cfg(feature = "testing")]
+mod dev;
 mod errors;
 mod flows;
 mod state;
@@ -30,9 +33,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(admin::db_upgrade, m)?)?;
     m.add_function(wrap_pyfunction!(admin::db_pending, m)?)?;
     m.add_function(wrap_pyfunction!(admin::generate, m)?)?;
-    m.add_function(wrap_pyfunction!(admin::raw_scan, m)?)?;
-    m.add_function(wrap_pyfunction!(admin::etl_read_columns, m)?)?;
-    m.add_function(wrap_pyfunction!(admin::tsql_statements, m)?)?;
     flows::register(m)?;
+    #[cfg(feature = "testing")]
+    dev::register(m)?;
     Ok(())
 }

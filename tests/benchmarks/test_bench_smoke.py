@@ -1,10 +1,12 @@
-"""`tsi bench` keeps working (a smoke run on the tiny preset; benchmarks are not tests, so nothing is timed)."""
+"""`tsi bench` keeps working (a smoke run on the tiny preset; benchmarks are not tests, so nothing is timed).
+The benchmark lives here, beside this test, and needs a development build of `tsi._core` (cargo feature
+`testing`)."""
 
 from __future__ import annotations
 
 import json
 
-from tsi import bench
+from benchmarks import bench
 from tsi.cli import main
 
 
@@ -30,3 +32,22 @@ def test_bench_cli_json(tsi_db, capsys):
     code = main(["bench", "--preset", "tiny", "--repeat", "1", "--flows", "sky-map,insights", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and [f["flow"] for f in out["flows"]] == ["sky_map", "insights"]
+
+
+def test_bench_outside_a_checkout_exits_2_with_one_line(tsi_db, tmp_path, monkeypatch, capsys):
+    """Installed from a wheel, tsi has no benchmark: one line saying where it lives, exit 2."""
+    import tsi.config
+
+    monkeypatch.setattr(tsi.config, "project_root", lambda: tmp_path)
+    code = main(["bench", "--preset", "tiny", "--repeat", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "source checkout" in err
+
+
+def test_bench_without_the_development_bindings_exits_2(tsi_db, monkeypatch, capsys):
+    from tsi import _core
+
+    monkeypatch.delattr(_core, "raw_scan")
+    code = main(["bench", "--preset", "tiny", "--repeat", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "testing" in err

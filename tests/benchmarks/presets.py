@@ -1,0 +1,25 @@
+"""What `tsi bench` generates and measures, and the budgets it checks (architecture.md §8)."""
+
+from __future__ import annotations
+
+PRESETS = {
+    # ~100 windows per block over a year, ~300 dark periods: the size of a real season.
+    "real": {"n_blocks": 2647, "days": 365.0, "seed": 2647},
+    "large": {"n_blocks": 25000, "days": 30.0, "seed": 25000},
+    # For the smoke test only.
+    "tiny": {"n_blocks": 120, "days": 5.0, "seed": 3},
+}
+
+FLOWS = ["sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation"]
+
+# Budgets in milliseconds, per preset (architecture.md §8).
+BUDGETS = {
+    "ingest": {"real": 3000.0, "large": 20000.0},
+    "etl": {"real": 15.0, "large": 60.0},
+    "legacy": {"real": 100.0},
+    "cached": {"real": 1.0, "large": 1.0, "tiny": 1.0},
+    "trends_model": {"real": 150.0},
+    "page": {"large": 2000.0},
+    "scan_ratio": 2.0,      # ETL flow ≤ 2 × the raw scan of its columns
+    "peer_ratio": 0.1,      # ours ≤ 0.1 × the pandas notebook
+}

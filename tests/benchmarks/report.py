@@ -1,0 +1,59 @@
+"""The budget rows of a run and the text table `tsi bench` prints."""
+
+from __future__ import annotations
+
+from .browser import VISITS
+from .presets import BUDGETS
+
+
+def checks(result: dict, preset: str | None) -> list[dict]:
+    """Every budget row with the measured value and a pass mark."""
+    out = []
+
+    def add(name, value, budget, unit="ms"):
+        out.append({"measure": name, "value": value, "budget": budget, "unit": unit,
+                    "ok": None if budget is None or value is None else value <= budget})
+
+    if "ingest" in result:
+        add("ingest + ETL", result["ingest"]["ingest_and_etl_ms"], BUDGETS["ingest"].get(preset))
+    for r in result["flows"]:
+        if r.get("etl"):
+            add(f"{r['flow']} etl cold (median)", r["etl"]["median_ms"], BUDGETS["etl"].get(preset))
+            add(f"{r['flow']} etl / raw scan", r["etl_over_scan"], BUDGETS["scan_ratio"], "×")
+        add(f"{r['flow']} legacy cold (median)", r["legacy"]["median_ms"], BUDGETS["legacy"].get(preset))
+        add(f"{r['flow']} cached (p95)", r["cached"]["p95_ms"], BUDGETS["cached"].get(preset or "real"))
+    if "trends_model" in result:
+        add("trends model fit (median)", result["trends_model"]["median_ms"], BUDGETS["trends_model"].get(preset))
+    for path, t in (result.get("browser") or {}).items():
+        add(f"page {path} drawn (median of {VISITS})", t["median_ms"], BUDGETS["page"].get(preset))
+    peer = result["pandas_peer"]
+    add("ours (etl) / pandas notebook", peer["ratio_etl"], BUDGETS["peer_ratio"], "×")
+    add("ours (legacy) / pandas notebook", peer["ratio_legacy"], None, "×")
+    return out
+
+
+def format_table(result: dict) -> str:
+    lines = [f"tsi bench — preset {result['preset'] or '-'}, schedule {result['schedule_id']}, "
+             f"{result['blocks']} blocks, {result['repeat']} repeats, {result['machine']['cpus']} CPUs"]
+    if "ingest" in result:
+        i = result["ingest"]
+        lines.append(f"ingest + ETL: {i['ingest_and_etl_ms']:.0f} ms (ETL {i['etl_ms']} ms), "
+                     f"files {sum(i['file_bytes'].values()) / 1e6:.1f} MB")
+    lines.append("")
+    lines.append(f"{'flow':<15} {'legacy med':>10} {'etl min':>8} {'etl med':>8} {'etl p95':>8} {'cached':>7} "
+                 f"{'scan':>7} {'etl/scan':>8} {'speed-up':>8} {'bytes':>10}")
+    for r in result["flows"]:
+        e = r.get("etl") or {}
+        lines.append(f"{r['flow']:<15} {r['legacy']['median_ms']:>10.2f} {e.get('min_ms', float('nan')):>8.2f} "
+                     f"{e.get('median_ms', float('nan')):>8.2f} {e.get('p95_ms', float('nan')):>8.2f} "
+                     f"{r['cached']['median_ms']:>7.3f} {r['raw_scan']['median_ms']:>7.2f} "
+                     f"{r.get('etl_over_scan', float('nan')):>8.2f} {r.get('etl_speedup', float('nan')):>8.2f} "
+                     f"{r.get('payload_bytes', 0):>10,}")
+    lines.append("")
+    lines.append(f"{'measure':<36} {'value':>10} {'budget':>10}  ")
+    for c in result["budgets"]:
+        v = "-" if c["value"] is None else f"{c['value']:.3f}" if c["unit"] == "×" else f"{c['value']:.2f}"
+        b = "-" if c["budget"] is None else f"{c['budget']:g}"
+        mark = {True: "✓", False: "✗", None: " "}[c["ok"]]
+        lines.append(f"{c['measure']:<36} {v:>10} {b:>10} {c['unit']:<2} {mark}")
+    return "\n".join(lines)
