@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
@@ -21,6 +23,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tsi.auth import protect_output
 from tsi.ui.alerts import empty_state, error_alert
+from tsi.ui.outputs import HIDE, SHOW, unchanged
 from tsi.ui.tables import GRID_THEME
 from tsi.ui.home_parts import (
     EMPTY_TEXT,
@@ -38,8 +41,16 @@ dash.register_page(__name__, path="/", name="Home", order=0)
 UPLOAD_ENDPOINT = "/api/schedules"
 # ------------------------------------------------------------------------------------------ schedule list
 
-def _load_list():
-    """(grid rows, grid wrapper style, message component, selector options) for the current database state."""
+class ListOutputs(NamedTuple):
+    """The schedule list: grid rows, grid wrapper style, message, and the navbar selector's options."""
+    rows: Any
+    grid_style: Any
+    message: Any
+    options: Any
+
+
+def _load_list() -> ListOutputs:
+    """The schedule list for the current database state (the selector keeps its options on an error)."""
     from tsi import data
     from tsi.config import get_settings
     from tsi.errors import DatabaseError
@@ -48,13 +59,13 @@ def _load_list():
         schedules = data.list_schedules()
     except (DatabaseError, OSError) as e:  # OSError: e.g. the SQLite directory cannot be created
         msg = dbc.Alert(database_failure_text(e, get_settings()), color="danger", className="tsi-error")
-        return [], {"display": "none"}, msg, no_update
+        return ListOutputs(rows=[], grid_style=HIDE, message=msg, options=no_update)
     except Exception as e:  # noqa: BLE001 - shown to the user as a message
-        return [], {"display": "none"}, error_alert(e), no_update
+        return ListOutputs(rows=[], grid_style=HIDE, message=error_alert(e), options=no_update)
     options = [{"label": f"{s['name']} ({s['schedule_id']})", "value": s["schedule_id"]} for s in schedules]
     if not schedules:
-        return [], {"display": "none"}, empty_state(EMPTY_TEXT), options
-    return schedule_rows(schedules), {}, None, options
+        return ListOutputs(rows=[], grid_style=HIDE, message=empty_state(EMPTY_TEXT), options=options)
+    return ListOutputs(rows=schedule_rows(schedules), grid_style=SHOW, message=None, options=options)
 
 
 def _grid(rows, can_delete: bool = True):
@@ -112,7 +123,7 @@ def _upload_card(max_bytes: int):
                                className="w-100"), md=4, className="mb-3 d-flex align-items-end"),
         ]),
         html.Div(dbc.Progress(id="home-upload-progress", value=0, label="", style={"height": "1.4rem"}),
-                 id="home-upload-progress-wrap", style={"display": "none"}, className="mb-2"),
+                 id="home-upload-progress-wrap", style=HIDE, className="mb-2"),
         html.Div(id="home-upload-status", className="text-muted small mb-2", **{"aria-live": "polite"}),
         html.Div(id="home-upload-message"),
         dcc.Store(id="home-upload-result"),
@@ -129,16 +140,17 @@ def layout(schedule=None, **_query):
 
     from tsi import auth
 
-    rows, style, message, _options = _load_list()
+    schedules = _load_list()
     editor = auth.has_role("editor")  # a courtesy: the facade refuses a viewer's upload or delete anyway
     upload = _upload_card(int(get_settings().UPLOAD.MAX_BYTES))
     return html.Div([
         html.H2("Schedules", className="mb-3"),
         dcc.Store(id="home-refresh", data=0),
         dcc.Store(id="home-delete-target"),
-        html.Div(message, id="home-list-message"),
+        html.Div(schedules.message, id="home-list-message"),
         html.Div(id="home-delete-message"),
-        html.Div(_grid(rows, can_delete=editor), id="home-grid-wrap", style=style, className="mb-4"),
+        html.Div(_grid(schedules.rows, can_delete=editor), id="home-grid-wrap", style=schedules.grid_style,
+                 className="mb-4"),
         _delete_modal(),
         upload if editor else html.Div([
             dbc.Alert("Uploading and deleting schedules needs the editor role.", color="secondary",
@@ -150,52 +162,85 @@ def layout(schedule=None, **_query):
 
 # ------------------------------------------------------------------------------------------ callbacks
 
-@callback(Output("home-grid", "rowData"), Output("home-grid-wrap", "style"), Output("home-list-message", "children"),
-          Output("schedule-selector", "options", allow_duplicate=True),
-          Input("home-refresh", "data"), prevent_initial_call=True)
+LIST_OUTPUTS = ListOutputs(rows=Output("home-grid", "rowData"), grid_style=Output("home-grid-wrap", "style"),
+                           message=Output("home-list-message", "children"),
+                           options=Output("schedule-selector", "options", allow_duplicate=True))
+
+
+@callback(output=LIST_OUTPUTS, inputs=[Input("home-refresh", "data")], prevent_initial_call=True)
 def refresh_list(_n):
     return _load_list()
 
 
-@callback(Output("home-upload-message", "children"), Output("home-refresh", "data", allow_duplicate=True),
-          Input("home-upload-result", "data"), State("home-refresh", "data"), prevent_initial_call=True)
+class UploadResultOutputs(NamedTuple):
+    message: Any
+    refresh: Any
+
+
+UPLOAD_RESULT_OUTPUTS = UploadResultOutputs(message=Output("home-upload-message", "children"),
+                                            refresh=Output("home-refresh", "data", allow_duplicate=True))
+
+
+@callback(output=UPLOAD_RESULT_OUTPUTS, inputs=[Input("home-upload-result", "data")],
+          state=[State("home-refresh", "data")], prevent_initial_call=True)
 def show_upload_result(result, n):
-    view = upload_result_view(result)
-    return view, ((n or 0) + 1) if upload_succeeded(result) else no_update
+    return UploadResultOutputs(message=upload_result_view(result),
+                               refresh=((n or 0) + 1) if upload_succeeded(result) else no_update)
 
 
-@callback(Output("home-delete-modal", "is_open"), Output("home-delete-question", "children"),
-          Output("home-delete-target", "data"),
-          Input("home-grid", "cellClicked"), State("home-grid", "rowData"), prevent_initial_call=True)
+class AskDeleteOutputs(NamedTuple):
+    modal_open: Any
+    question: Any
+    target: Any
+
+
+ASK_DELETE_OUTPUTS = AskDeleteOutputs(modal_open=Output("home-delete-modal", "is_open"),
+                                      question=Output("home-delete-question", "children"),
+                                      target=Output("home-delete-target", "data"))
+
+
+@callback(output=ASK_DELETE_OUTPUTS, inputs=[Input("home-grid", "cellClicked")],
+          state=[State("home-grid", "rowData")], prevent_initial_call=True)
 def ask_delete(cell, rows):
     if not cell or cell.get("colId") != "delete":
-        return no_update, no_update, no_update
+        return unchanged(ASK_DELETE_OUTPUTS)
     row = next((r for r in rows or [] if r.get("row_id") == str(cell.get("rowId"))), None)
     if row is None:
-        return no_update, no_update, no_update
+        return unchanged(ASK_DELETE_OUTPUTS)
     target = {"schedule_id": row["schedule_id"], "name": row["name"]}
-    return True, delete_question(row["name"], row["schedule_id"]), target
+    return AskDeleteOutputs(modal_open=True, question=delete_question(row["name"], row["schedule_id"]),
+                            target=target)
 
 
 protect_output("home-delete-message", "editor", "delete schedules")
 
 
-@callback(Output("home-delete-modal", "is_open", allow_duplicate=True),
-          Output("home-delete-message", "children"), Output("home-refresh", "data"),
-          Input("home-delete-confirm", "n_clicks"), Input("home-delete-cancel", "n_clicks"),
-          State("home-delete-target", "data"), State("home-refresh", "data"), prevent_initial_call=True)
+class DeleteOutputs(NamedTuple):
+    modal_open: Any
+    message: Any
+    refresh: Any
+
+
+DELETE_OUTPUTS = DeleteOutputs(modal_open=Output("home-delete-modal", "is_open", allow_duplicate=True),
+                               message=Output("home-delete-message", "children"),
+                               refresh=Output("home-refresh", "data"))
+
+
+@callback(output=DELETE_OUTPUTS,
+          inputs=[Input("home-delete-confirm", "n_clicks"), Input("home-delete-cancel", "n_clicks")],
+          state=[State("home-delete-target", "data"), State("home-refresh", "data")], prevent_initial_call=True)
 def confirm_delete(_confirm, _cancel, target, n):
     if ctx.triggered_id != "home-delete-confirm" or not target:
-        return False, no_update, no_update
+        return DeleteOutputs(modal_open=False, message=no_update, refresh=no_update)
     from tsi import data
 
     sid, name = int(target["schedule_id"]), str(target["name"])
     try:
         removed = data.delete_schedule(sid)
     except Exception as e:  # noqa: BLE001 - shown to the user as a message
-        return False, error_alert(e), (n or 0) + 1
+        return DeleteOutputs(modal_open=False, message=error_alert(e), refresh=(n or 0) + 1)
     text = (f"Deleted schedule '{name}' (id {sid})." if removed
             else f"Schedule {sid} does not exist (it may have been deleted).")
     alert = dbc.Alert(text, color="success" if removed else "warning", dismissable=True, duration=8000,
                       className="tsi-delete-result")
-    return False, alert, (n or 0) + 1
+    return DeleteOutputs(modal_open=False, message=alert, refresh=(n or 0) + 1)
