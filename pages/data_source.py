@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any, NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from tsi.auth import protect_output
+from tsi.data.cache import KEY_PREFIX
 from tsi.ui.alerts import error_alert
 from tsi.ui.data_source_view import (AUDIT_COLUMNS, PARITY_COLUMNS, STATE_COLORS, STATUS_COLUMNS, facts, flow_summary,
                                      audit_rows, iso_utc_text, parity_rows, status_rows)
+from tsi.ui.outputs import unchanged
 from tsi.ui.page import page_title, resolve_schedule
 from tsi.ui.tables import grid_options
 
 dash.register_page(__name__, path="/data-source", name="Data Source", order=9)
 
-REPORT_KEY = "tsi:v1:parity-report:"
+REPORT_KEY = f"{KEY_PREFIX}parity-report:"
 REPORT_TIMEOUT = 3600
 
 
@@ -183,20 +186,30 @@ def toggle_confirm(_open, _no, _yes):
 protect_output("ds-recompute-result", "editor", "recompute analytics")
 
 
-@callback(Output("ds-recompute-result", "children"), Output("ds-detail", "children"),
-          Output("ds-schedules", "rowData"),
-          Input("ds-confirm-yes", "n_clicks"), State("ds-store", "data"), prevent_initial_call=True)
+class RecomputeOutputs(NamedTuple):
+    message: Any
+    detail: Any
+    schedules: Any
+
+
+RECOMPUTE_OUTPUTS = RecomputeOutputs(message=Output("ds-recompute-result", "children"),
+                                     detail=Output("ds-detail", "children"),
+                                     schedules=Output("ds-schedules", "rowData"))
+
+
+@callback(output=RECOMPUTE_OUTPUTS, inputs=[Input("ds-confirm-yes", "n_clicks")], state=[State("ds-store", "data")],
+          prevent_initial_call=True)
 def recompute(_n, store):
     """Backfill the schedule with force; the facade drops its header and list cache entries."""
     from tsi import data
 
     sid = (store or {}).get("schedule")
     if sid is None:
-        return no_update, no_update, no_update
+        return unchanged(RECOMPUTE_OUTPUTS)
     try:
         res = data.etl_backfill(sid, force=True)
     except Exception as e:  # noqa: BLE001 - shown to the user as a message
-        return error_alert(e), _detail(sid), no_update
+        return RecomputeOutputs(message=error_alert(e), detail=_detail(sid), schedules=no_update)
     msg = dbc.Alert(f"Recomputed the analytics of schedule {sid} in {int(res.get('milliseconds', 0)):,} ms "
                     f"(before: {res.get('state_before')}, now: {res.get('state')}).", color="success",
                     id="ds-recompute-ok", dismissable=True)
@@ -204,7 +217,7 @@ def recompute(_n, store):
         rows = _status_data()
     except Exception:  # noqa: BLE001 - the table keeps its old rows
         rows = no_update
-    return msg, _detail(sid), rows
+    return RecomputeOutputs(message=msg, detail=_detail(sid), schedules=rows)
 
 
 # ------------------------------------------------------------------ parity
@@ -218,9 +231,19 @@ def _report_for(sid: int) -> dict:
 protect_output("ds-parity-results", "editor", "run the parity check")
 
 
-@callback(Output("ds-parity-results", "children"), Output("ds-parity-token", "data"),
-          Output("ds-parity-download-btn", "disabled"),
-          Input("ds-parity-run", "n_clicks"), State("ds-store", "data"), prevent_initial_call=True)
+class ParityOutputs(NamedTuple):
+    results: Any
+    token: Any
+    download_disabled: Any
+
+
+PARITY_OUTPUTS = ParityOutputs(results=Output("ds-parity-results", "children"),
+                               token=Output("ds-parity-token", "data"),
+                               download_disabled=Output("ds-parity-download-btn", "disabled"))
+
+
+@callback(output=PARITY_OUTPUTS, inputs=[Input("ds-parity-run", "n_clicks")], state=[State("ds-store", "data")],
+          prevent_initial_call=True)
 def run_parity(_n, store):
     import dash_ag_grid as dag
 
@@ -228,11 +251,11 @@ def run_parity(_n, store):
 
     sid = (store or {}).get("schedule")
     if sid is None:
-        return no_update, no_update, no_update
+        return unchanged(PARITY_OUTPUTS)
     try:
         report = _report_for(sid)
     except Exception as e:  # noqa: BLE001 - shown to the user as a message
-        return error_alert(e), None, True
+        return ParityOutputs(results=error_alert(e), token=None, download_disabled=True)
     token = f"{sid}:{uuid.uuid4().hex}"
     try:
         cache.set(REPORT_KEY + token, report, timeout=REPORT_TIMEOUT)
@@ -251,11 +274,12 @@ def run_parity(_n, store):
             {"condition": "params.data.result === 'different' || params.data.result === 'error'",
              "style": {"color": "#ff6b6b"}}]},
         style={"width": "100%"})
-    return html.Div([
+    results = html.Div([
         html.Div([badge, html.Span(f"{sets} parameter sets: {counts}", className="text-muted small")],
                  className="mb-2"),
         table,
-    ]), token, False
+    ])
+    return ParityOutputs(results=results, token=token, download_disabled=False)
 
 
 @callback(Output("ds-parity-download", "data"), Input("ds-parity-download-btn", "n_clicks"),
