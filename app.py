@@ -15,8 +15,8 @@ from tsi.api import BOOTSTRAP_URL, register
 from tsi.auth import install as install_auth
 from tsi.config import environment_name, get_settings
 from tsi.data import data_source
+from tsi.db.targets import masked_target
 from tsi.logging import setup_logging
-from tsi.secrets import masked_target
 
 settings = get_settings()  # invalid settings stop start-up here with one ConfigError listing every problem
 setup_logging(str(settings.LOG_LEVEL))

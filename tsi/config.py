@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable
 from dynaconf import Dynaconf
 
 from tsi.errors import ConfigError
-from tsi.secrets import clear_registered_secrets, mask_secrets, masked_target, register_secrets
+from tsi.secrets import clear_registered_secrets, mask_secrets, register_secrets
 
 __all__ = [
     "PROJECT_ROOT",
@@ -41,9 +41,7 @@ __all__ = [
     "environment_name",
     "sqlite_path",
     "resolve_sqlite_path",
-    "mssql_connection_string",
     "is_freetds",
-    "masked_target",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -427,7 +425,8 @@ def _sentinel(c: _Checker, path: str) -> None:
     c.put(path, value, result)
 
 
-# --------------------------------------------------------------------------------------------- targets
+# --------------------------------------------------------------------------------------------- SQLite file
+# (The SQL Server connection string and the masked target of either backend: tsi/db/targets.py.)
 
 
 def resolve_sqlite_path(settings: Any) -> Path:
@@ -447,83 +446,3 @@ def sqlite_path(settings: Any) -> Path:
         raise DatabaseError(f"cannot create the directory of DATABASE.SQLITE_PATH {path}: "
                             f"{e.strerror or e.__class__.__name__}") from None
     return path
-
-
-def _odbc_quote(value: Any) -> str:
-    """An ODBC connection-string value, brace-quoted (``}`` doubled) when it needs it."""
-    text = str(value)
-    if ";" in text or "}" in text or text.startswith("{") or text != text.strip():
-        return "{" + text.replace("}", "}}") + "}"
-    return text
-
-
-def _odbc_braced(value: Any) -> str:
-    return "{" + str(value).replace("}", "}}") + "}"
-
-
-def _yes_no(value: Any) -> str:
-    return "yes" if bool(value) else "no"
-
-
-def mssql_connection_string(settings: Any) -> str:
-    """The ODBC connection string for SQL Server (a secret: mask it before showing it anywhere).
-
-    ``CONNECTION_STRING`` verbatim when set; otherwise built from the keys: Microsoft drivers get
-    ``DRIVER={..};SERVER=host,port;DATABASE=..;UID=..;PWD=..;Encrypt=..;TrustServerCertificate=..;
-    Authentication=..;ConnectTimeout=..`` (ConnectTimeout is the login timeout, SQL_ATTR_LOGIN_TIMEOUT), FreeTDS
-    ``DRIVER={FreeTDS};SERVER=..;PORT=..;DATABASE=..;UID=..;PWD=..;TDS_Version=7.4;Encryption=require|request``
-    and SQL
-    authentication only (:class:`ConfigError` otherwise).
-    """
-    ms = settings.DATABASE.MSSQL
-    verbatim = str(ms.get("CONNECTION_STRING") or "")
-    if verbatim.strip():
-        return verbatim
-
-    driver = str(ms.get("DRIVER") or "").strip()
-    auth = str(ms.get("AUTHENTICATION") or "SqlPassword")
-    username = str(ms.get("USERNAME") or "")
-    password = ms.get("PASSWORD")
-    password = "" if password is None else str(password)
-    server = str(ms.get("SERVER") or "").strip()
-    database = str(ms.get("DATABASE") or "").strip()
-    port = ms.get("PORT", 1433)
-
-    if is_freetds(driver):
-        if auth != "SqlPassword":
-            raise ConfigError(
-                f"DATABASE.MSSQL.AUTHENTICATION '{auth}' needs a Microsoft ODBC driver; "
-                "FreeTDS supports SqlPassword only",
-                [f"FreeTDS supports SqlPassword only (got {auth!r})"],
-            )
-        parts = [
-            ("DRIVER", _odbc_braced(driver)),
-            ("SERVER", _odbc_quote(server)),
-            ("PORT", str(port)),
-            ("DATABASE", _odbc_quote(database)),
-            ("UID", _odbc_quote(username)),
-            ("PWD", _odbc_quote(password)),
-            ("TDS_Version", "7.4"),
-            # FreeTDS ignores Microsoft's `Encrypt` keyword (the session would silently stay in clear text):
-            # its own is `Encryption` — require, or request (used when the server offers it).
-            ("Encryption", "require" if ms.get("ENCRYPT", True) else "request"),
-        ]
-    else:
-        parts = [
-            ("DRIVER", _odbc_braced(driver)),
-            ("SERVER", _odbc_quote(f"{server},{port}")),
-            ("DATABASE", _odbc_quote(database)),
-        ]
-        if username:
-            parts.append(("UID", _odbc_quote(username)))
-        if password:
-            parts.append(("PWD", _odbc_quote(password)))
-        parts += [
-            ("Encrypt", _yes_no(ms.get("ENCRYPT", True))),
-            ("TrustServerCertificate", _yes_no(ms.get("TRUST_SERVER_CERTIFICATE", False))),
-            ("Authentication", _odbc_quote(auth)),
-        ]
-        timeout = ms.get("LOGIN_TIMEOUT")
-        if timeout:
-            parts.append(("ConnectTimeout", str(int(timeout))))
-    return ";".join(f"{k}={v}" for k, v in parts)

@@ -9,6 +9,9 @@
   ``CACHE.REDIS_URL``), registered by :func:`tsi.config.load_settings` through :func:`register_secrets`.
   Values shorter than 4 characters are not replaced literally (they would garble every log line and are no
   real secret); the pattern rules above still apply to them.
+
+Masking what only the settings know (the configured connection string and password, the target shown as
+``server:port/database``) is :mod:`tsi.db.targets`' job. This module imports nothing of tsi.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 import threading
 from typing import Any, Iterable
 
-__all__ = ["MASK", "mask_secrets", "masked_target", "register_secrets", "clear_registered_secrets"]
+__all__ = ["MASK", "mask_secrets", "register_secrets", "clear_registered_secrets"]
 
 MASK = "***"
 _MIN_LITERAL_LENGTH = 4
@@ -71,47 +74,3 @@ def mask_secrets(text: Any) -> str:
     text = _MAPPING_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}{m.group(2)}", text)
     text = _URL_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}:{MASK}@", text)
     return text
-
-
-_CS_PAIR_RE = re.compile(r"\s*([^=;]+?)\s*=\s*(\{(?:[^}]|\}\})*\}|[^;]*)\s*(?:;|$)")
-
-
-def _parse_connection_string(cs: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for m in _CS_PAIR_RE.finditer(cs):
-        value = m.group(2)
-        if value.startswith("{") and value.endswith("}"):
-            value = value[1:-1].replace("}}", "}")
-        out[m.group(1).strip().lower()] = value.strip()
-    return out
-
-
-def masked_target(settings: Any) -> str:
-    """Where the data lives, for logs and the Data Source page, never containing a secret.
-
-    SQLite: the absolute database path. SQL Server: ``server:port/database`` (taken from the keys, or from the
-    SERVER/Database parts of ``CONNECTION_STRING`` when that is set).
-    """
-    from tsi.config import resolve_sqlite_path  # local import: tsi.config imports this module
-
-    db = settings.DATABASE
-    if str(db.BACKEND).lower() != "mssql":
-        return mask_secrets(str(resolve_sqlite_path(settings)))
-    ms = db.MSSQL
-    cs = str(ms.get("CONNECTION_STRING") or "")
-    if cs:
-        parts = _parse_connection_string(cs)
-        server = ""
-        for key in ("server", "address", "addr", "data source", "servername"):
-            if parts.get(key):
-                server = parts[key]
-                break
-        if server.lower().startswith("tcp:"):
-            server = server[4:]
-        host, _, port = server.partition(",")
-        port = port or parts.get("port", "")
-        database = parts.get("database") or parts.get("initial catalog") or ""
-        target = f"{host}:{port}/{database}" if port else f"{host}/{database}"
-    else:
-        target = f"{ms.SERVER}:{ms.PORT}/{ms.DATABASE}"
-    return mask_secrets(target)

@@ -8,11 +8,10 @@ from tsi.config import (
     PROJECT_ROOT,
     get_settings,
     load_settings,
-    masked_target,
-    mssql_connection_string,
     reset_settings,
     sqlite_path,
 )
+from tsi.db.targets import masked_target, mssql_connection_string
 from tsi.errors import ConfigError
 from tsi.logging import setup_logging
 from tsi.secrets import clear_registered_secrets, mask_secrets

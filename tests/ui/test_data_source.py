@@ -33,7 +33,7 @@ def _downloaded(dash_duo, name: str, timeout: float = 20.0) -> str:
 def test_facts_schedule_table_and_parity(dash_duo, tsi_app, ui_env, tmp_path, monkeypatch):
     from tsi import data
     from tsi.config import get_settings, reset_settings
-    from tsi.secrets import masked_target
+    from tsi.db.targets import masked_target
 
     source, ids = ui_env
     sid = ids["season"]

@@ -46,7 +46,7 @@ def core():
                 if backend == "sqlite":
                     target = str(sqlite_path(s))
                 else:  # SQL Server through ODBC (needs a core built with the `mssql` feature)
-                    from tsi.config import mssql_connection_string
+                    from tsi.db.targets import mssql_connection_string
 
                     target = mssql_connection_string(s)
                 sentinel = s.SCHEDULE.UNSCHEDULED_SENTINEL_MJD

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from tsi.config import get_settings, sqlite_path
-from tsi.secrets import mask_secrets, masked_target
+from tsi.db.targets import driver_name, mask, masked_target
+from tsi.secrets import mask_secrets
 
 
 def check(settings: Any = None) -> dict:
@@ -59,7 +60,7 @@ def _check_mssql(s: Any, out: dict[str, Any]) -> None:
 
     conn = None
     try:
-        out["driver"] = migrate._driver_name(s)
+        out["driver"] = driver_name(s)
         conn = migrate.connect_mssql(s)
         out["connected"] = True
         try:
@@ -82,7 +83,7 @@ def _check_mssql(s: Any, out: dict[str, Any]) -> None:
         rows = migrate.fetch_all(conn, "SELECT is_read_committed_snapshot_on FROM sys.databases WHERE name = DB_NAME()")
         out["read_committed_snapshot"] = None if not rows or rows[0][0] is None else bool(rows[0][0])
     except Exception as e:  # report, never raise
-        out["error"] = migrate._mask(str(e), s)
+        out["error"] = mask(str(e), s)
     finally:
         if conn is not None:
             migrate._close(conn)

@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from tsi.config import get_settings, mssql_connection_string, sqlite_path
+from tsi.config import get_settings, sqlite_path
+from tsi.db.targets import driver_name, mask, masked_target, mssql_connection_string
 from tsi.db.tsql import Migration, migrations, split_batches
 from tsi.errors import ConfigError, DatabaseError
-from tsi.secrets import mask_secrets, masked_target
 
 __all__ = [
     "Dialect",
@@ -156,30 +156,6 @@ def _pyodbc():
     return pyodbc
 
 
-def _secret_literals(settings: Any) -> list[str]:
-    ms = settings.DATABASE.MSSQL
-    out = []
-    for key in ("CONNECTION_STRING", "PASSWORD"):
-        value = ms.get(key)
-        if value is not None and len(str(value)) >= 4:
-            out.append(str(value))
-    return out
-
-
-def _mask(text: Any, settings: Any = None) -> str:
-    """Mask secrets in a message: the registered ones, PWD=/Password= values, URL credentials, and the
-    configured password and connection string of ``settings`` (even when they were never registered)."""
-    text = "" if text is None else str(text)
-    if settings is not None:
-        try:
-            literals = _secret_literals(settings)
-        except Exception:
-            literals = []
-        for secret in sorted(literals, key=len, reverse=True):
-            text = text.replace(secret, "***")
-    return mask_secrets(text)
-
-
 def _sqlstate(error: BaseException) -> str | None:
     args = getattr(error, "args", ())
     if args and isinstance(args[0], str) and len(args[0]) == 5 and args[0].isalnum():
@@ -192,18 +168,6 @@ def _error_text(error: BaseException) -> str:
     if len(args) >= 2 and isinstance(args[1], str):
         return args[1]
     return str(error)
-
-
-def _driver_name(settings: Any) -> str:
-    ms = settings.DATABASE.MSSQL
-    cs = str(ms.get("CONNECTION_STRING") or "")
-    if cs.strip():
-        for part in cs.split(";"):
-            key, _, value = part.partition("=")
-            if key.strip().lower() == "driver":
-                return value.strip().strip("{}")
-        return "(from CONNECTION_STRING)"
-    return str(ms.get("DRIVER") or "")
 
 
 def connect_mssql(settings: Any = None, *, autocommit: bool = False):
@@ -219,12 +183,12 @@ def connect_mssql(settings: Any = None, *, autocommit: bool = False):
     try:
         conn = pyodbc.connect(connection_string, autocommit=autocommit, timeout=timeout)
     except pyodbc.Error as e:
-        driver = _driver_name(s)
+        driver = driver_name(s)
         hint = ""
         if "can't open lib" in str(e).lower() or "data source name not found" in str(e).lower():
             hint = " Is the ODBC driver installed (odbcinst -q -d)?"
         raise DatabaseError(
-            _mask(
+            mask(
                 f"Cannot connect to SQL Server {masked_target(s)} with driver '{driver}': {_error_text(e)}.{hint}",
                 s,
             ),
@@ -235,7 +199,7 @@ def connect_mssql(settings: Any = None, *, autocommit: bool = False):
             _run(conn.cursor(), statement)
     except pyodbc.Error as e:
         _close(conn)
-        raise DatabaseError(_mask(f"Cannot set up the session: {_error_text(e)}", s), _sqlstate(e)) from None
+        raise DatabaseError(mask(f"Cannot set up the session: {_error_text(e)}", s), _sqlstate(e)) from None
     return conn
 
 
@@ -314,7 +278,7 @@ def pending_versions(conn: Any, scripts: Sequence[Migration], dialect: Dialect, 
     try:
         done = set(applied_versions(conn, dialect))
     except Exception as e:
-        raise DatabaseError(_mask(f"Cannot read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)) from None
+        raise DatabaseError(mask(f"Cannot read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)) from None
     _refuse_newer(done, scripts)
     return [m.version for m in scripts if m.version not in done]
 
@@ -337,7 +301,7 @@ def apply_pending(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, 
         done = set(applied_versions(conn, dialect))
     except Exception as e:
         raise DatabaseError(
-            _mask(f"Cannot create or read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)
+            mask(f"Cannot create or read {dialect.ledger}: {_error_text(e)}", settings), _sqlstate(e)
         ) from None
     _refuse_newer(done, scripts)
 
@@ -376,7 +340,7 @@ def apply_pending(conn: Any, scripts: Sequence[Migration], dialect: Dialect, *, 
             except Exception:
                 pass
             raise DatabaseError(
-                _mask(f"Migration {m.name} failed at {step} (rolled back): {_error_text(e)}", settings),
+                mask(f"Migration {m.name} failed at {step} (rolled back): {_error_text(e)}", settings),
                 _sqlstate(e),
             ) from None
         log.info("Applied migration %s (%d batches)", m.name, len(batches))

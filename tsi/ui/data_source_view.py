@@ -75,7 +75,7 @@ def iso_utc_text(value: str | None) -> str:
 
 def facts(settings: Any, source: str, etl_version: Any) -> list[tuple[str, str, str, str]]:
     """(id suffix, label, value, note) for the facts card, every value masked."""
-    from tsi.secrets import masked_target
+    from tsi.db.targets import masked_target
 
     backend = str(settings.DATABASE.BACKEND)
     rows = [

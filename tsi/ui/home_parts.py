@@ -95,7 +95,8 @@ def delete_question(name: str, schedule_id: int) -> str:
 
 def database_failure_text(exc: Exception, settings: Any) -> str:
     """'Cannot reach the database (<backend>, <masked target>): <reason>. Run `tsi db check`.'"""
-    from tsi.secrets import mask_secrets, masked_target
+    from tsi.db.targets import masked_target
+    from tsi.secrets import mask_secrets
 
     try:
         target = masked_target(settings)

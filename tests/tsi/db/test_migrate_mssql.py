@@ -22,6 +22,7 @@ from tsi.config import PROJECT_ROOT, load_settings  # noqa: E402
 from tsi.db import check as check_mod  # noqa: E402
 from tsi.db import migrate  # noqa: E402
 from tsi.db.migrate import Dialect, apply_pending, pending_versions  # noqa: E402
+from tsi.db.targets import with_database  # noqa: E402
 from tsi.db.tsql import Migration, migrations  # noqa: E402
 from tsi.errors import ConfigError, DatabaseError  # noqa: E402
 from tsi.secrets import clear_registered_secrets  # noqa: E402
@@ -266,16 +267,10 @@ def test_driver_message_echoing_the_connection_string_is_masked(mssql_settings, 
 # --------------------------------------------------------------------------------------------- real server
 
 
-def _with_database(cs: str, database: str) -> str:
-    parts = [p for p in cs.split(";") if p.strip() and
-             p.split("=", 1)[0].strip().lower() not in ("database", "initial catalog")]
-    return ";".join(parts + [f"DATABASE={database}"])
-
-
 @pytest.fixture
 def fresh_mssql_database(fresh_mssql_database_name):
     """A new, empty database on the test server (dropped afterwards); yields its connection string."""
-    return _with_database(os.environ["TSI_TEST_MSSQL_CONNECTION_STRING"], fresh_mssql_database_name)
+    return with_database(os.environ["TSI_TEST_MSSQL_CONNECTION_STRING"], fresh_mssql_database_name)
 
 
 def _xfail_on_babelfish(cs: str) -> None:

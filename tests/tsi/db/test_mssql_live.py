@@ -18,7 +18,7 @@ from servers import tsi_cli
 
 pyodbc = pytest.importorskip("pyodbc")
 
-from tsi.secrets import _parse_connection_string  # noqa: E402
+from tsi.db.targets import parse_connection_string  # noqa: E402
 
 pytestmark = pytest.mark.mssql
 
@@ -27,7 +27,7 @@ FLOWS = ("sky-map", "distributions", "visibility-map", "timeline", "insights", "
 
 
 def _admin() -> dict[str, str]:
-    return _parse_connection_string(os.environ.get("TSI_TEST_MSSQL_CONNECTION_STRING", ""))
+    return parse_connection_string(os.environ.get("TSI_TEST_MSSQL_CONNECTION_STRING", ""))
 
 
 def _driver_18() -> str | None:
