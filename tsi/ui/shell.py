@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
@@ -55,8 +57,16 @@ def keep_schedule_in_links(search):
     return [with_params(p, {**keep, "with": q.get("with")} if p == "/compare" else keep) for _, p in NAV]
 
 
-@callback(Output("schedule-selector", "options"), Output("schedule-selector", "value"),
-          Input("url", "search"), Input("url", "pathname"))
+class SelectorOutputs(NamedTuple):
+    options: Any
+    value: Any
+
+
+SELECTOR_OUTPUTS = SelectorOutputs(options=Output("schedule-selector", "options"),
+                                   value=Output("schedule-selector", "value"))
+
+
+@callback(output=SELECTOR_OUTPUTS, inputs=[Input("url", "search"), Input("url", "pathname")])
 def fill_selector(search, _pathname):
     from tsi import data
 
@@ -65,8 +75,7 @@ def fill_selector(search, _pathname):
     except Exception:  # noqa: BLE001 - the page itself shows the database error
         rows = []
     options = [{"label": f"{r['name']} ({r['schedule_id']})", "value": r["schedule_id"]} for r in rows]
-    value = schedule_id_or_none(parse_search(search).get("schedule"))
-    return options, value
+    return SelectorOutputs(options=options, value=schedule_id_or_none(parse_search(search).get("schedule")))
 
 
 @callback(Output("url", "search"), Input("schedule-selector", "value"), State("url", "search"),
