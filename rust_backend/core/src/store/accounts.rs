@@ -2,7 +2,7 @@
 //! audit log. The core stores and reads rows; hashing passwords and deciding who may do what is Python's.
 
 use super::dialect::Dialect;
-use super::ops::is_unique_violation;
+use super::db::is_unique_violation;
 use super::transport::{opt_text, query_opt, query_vec, req_i64, req_text, ColType, RowView, Transport, Value};
 use crate::error::{CoreError, Result};
 

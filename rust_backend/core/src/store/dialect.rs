@@ -1,11 +1,13 @@
-//! The dialect half of the storage split: the SQL text of every statement the store runs, for SQLite and
-//! for T-SQL. Differences: table names (`analytics_X` vs `analytics.X`, `dbo.` prefix), returning inserted
-//! ids (`RETURNING` vs `OUTPUT INSERTED`), NULL-safe comparison (`IS` vs an explicit `OR … IS NULL`), the
-//! ingest lock (`BEGIN IMMEDIATE` vs `sp_getapplock` inside the transaction), the time function, text forms
-//! of timestamps, and the length function used to size ODBC buffers. Parameters are positional `?`
-//! markers in both (rusqlite and ODBC bind them in order).
+//! The dialect half of the storage split: the schema catalogue (tables, their column lists, the lookup tables)
+//! and the primitives every statement is built from, for SQLite and for T-SQL. Differences: table names
+//! (`analytics_X` vs `analytics.X`, `dbo.` prefix), returning inserted ids (`RETURNING` vs `OUTPUT INSERTED`),
+//! NULL-safe comparison (`IS` vs an explicit `OR … IS NULL`), the ingest lock (`BEGIN IMMEDIATE` vs
+//! `sp_getapplock` inside the transaction), the time function, text forms of timestamps, and the length
+//! function used to size ODBC buffers. Parameters are positional `?` markers in both (rusqlite and ODBC bind
+//! them in order). The statements themselves live beside their users, in an `impl Dialect` block of each
+//! concern module (`ingest`, `schedules`, `load_legacy`, `load_etl`, `etl_write`, `accounts`); `statements`
+//! lists them all.
 
-use crate::blockset::{BlockCol, BlockCols};
 
 /// Which SQL dialect statements are written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,7 +338,7 @@ impl Lookup {
     }
 }
 
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 3);
     for i in 0..n {
         if i > 0 {
@@ -363,7 +365,7 @@ impl Dialect {
         }
     }
 
-    fn fcols(self, exprs: &[&str]) -> String {
+    pub(crate) fn fcols(self, exprs: &[&str]) -> String {
         exprs.iter().map(|e| self.fcol(e)).collect::<Vec<_>>().join(", ")
     }
 
@@ -447,19 +449,6 @@ impl Dialect {
         }
     }
 
-    /// Statement taking the exclusive ingest lock inside the transaction; returns one row with the lock
-    /// result (negative = not granted). None when the transaction itself is the lock (SQLite).
-    pub fn ingest_lock_sql(self) -> Option<&'static str> {
-        match self {
-            Dialect::Sqlite | Dialect::SqliteText => None,
-            Dialect::TSql => Some(
-                "SET NOCOUNT ON; DECLARE @tsi_lock INT; \
-                 EXEC @tsi_lock = sp_getapplock @Resource = N'tsi_ingest', @LockMode = N'Exclusive', \
-                 @LockOwner = N'Transaction', @LockTimeout = 30000; SELECT @tsi_lock AS lock_result",
-            ),
-        }
-    }
-
     /// Statements run once on every new connection.
     pub fn session_setup(self) -> &'static [&'static str] {
         match self {
@@ -492,324 +481,6 @@ impl Dialect {
             }
         }
     }
-
-    /// Existing rows of a lookup table for `nkeys` natural keys: `SELECT id, k1, … WHERE (k = ? …) OR …`.
-    pub fn lookup_select(self, l: &Lookup, nkeys: usize) -> String {
-        let one = l.keys.iter().map(|(c, n)| self.null_safe_eq(c, *n)).collect::<Vec<_>>().join(" AND ");
-        let cond = (0..nkeys).map(|_| format!("({one})")).collect::<Vec<_>>().join(" OR ");
-        let cols = self.fcols(&l.keys.iter().map(|(c, _)| *c).collect::<Vec<_>>());
-        format!("SELECT {}, {cols} FROM {} WHERE {cond}", l.id, self.table(l.table))
-    }
-
-    /// Multi-row insert into a lookup table returning the id and the key columns.
-    pub fn lookup_insert(self, l: &Lookup, nrows: usize) -> String {
-        let mut cols: Vec<&str> = l.extra.to_vec();
-        cols.extend(l.keys.iter().map(|(c, _)| *c));
-        let mut ret = vec![l.id.to_string()];
-        ret.extend(l.keys.iter().map(|(c, _)| self.fcol(c)));
-        let ret: Vec<&str> = ret.iter().map(String::as_str).collect();
-        self.insert(l.table, &cols, nrows, &ret)
-    }
-
-    pub fn insert_schedule(self) -> String {
-        self.insert(Table::Schedules, &SCHEDULE_COLS, 1, &["schedule_id"])
-    }
-
-    pub fn insert_blocks(self, nrows: usize) -> String {
-        self.insert(Table::SchedulingBlocks, &BLOCK_COLS, nrows, &["scheduling_block_id", "original_block_id"])
-    }
-
-    pub fn insert_membership(self, nrows: usize) -> String {
-        self.insert(Table::ScheduleSchedulingBlocks, &MEMBERSHIP_COLS, nrows, &[])
-    }
-
-    /// The one-row catalogue table (migration 0006), outside the `Table` catalogue of schedule data.
-    fn catalogue_table(self) -> &'static str {
-        match self {
-            Dialect::Sqlite | Dialect::SqliteText => "tsi_catalogue",
-            Dialect::TSql => "dbo.tsi_catalogue",
-        }
-    }
-
-    pub fn catalogue_generation(self) -> String {
-        format!("SELECT generation FROM {} WHERE id = 1", self.catalogue_table())
-    }
-
-    pub fn bump_generation(self) -> String {
-        format!("UPDATE {} SET generation = generation + 1 WHERE id = 1", self.catalogue_table())
-    }
-
-    pub fn schedule_id_by_checksum(self) -> String {
-        format!("SELECT schedule_id FROM {} WHERE checksum = ?", self.table(Table::Schedules))
-    }
-
-    pub fn checksum_of(self) -> String {
-        format!("SELECT checksum FROM {} WHERE schedule_id = ?", self.table(Table::Schedules))
-    }
-
-    /// Parameters: sentinel, sentinel, only, only.
-    pub fn list_schedules(self) -> String {
-        let m = self.table(Table::ScheduleSchedulingBlocks);
-        format!(
-            "SELECT s.schedule_id, s.schedule_name, {ts}, s.checksum,
-                (SELECT COUNT(*) FROM {m} m WHERE m.schedule_id = s.schedule_id),
-                (SELECT COUNT(*) FROM {m} m WHERE m.schedule_id = s.schedule_id
-                    AND m.start_time_mjd IS NOT NULL AND m.stop_time_mjd IS NOT NULL
-                    AND (? IS NULL OR ABS(m.start_time_mjd - ?) > 1e-6))
-             FROM {s} s WHERE (? IS NULL OR s.schedule_id = ?) ORDER BY s.schedule_id DESC",
-            ts = self.timestamp_text("s.upload_timestamp", true),
-            s = self.table(Table::Schedules),
-        )
-    }
-
-    pub fn summary_state(self) -> String {
-        format!(
-            "SELECT etl_version, source_checksum, {}, {} FROM {} WHERE schedule_id = ?",
-            self.fcol("unscheduled_sentinel_mjd"),
-            self.timestamp_text("updated_at", false),
-            self.table(Table::SummaryAnalytics)
-        )
-    }
-
-    pub fn metadata_exists(self) -> String {
-        format!("SELECT 1 FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
-    }
-
-    /// The facts of the metadata row the ETL loaders use: block and merged-interval counts (capacities; the
-    /// interval count is NULL before migration 0004), the schedule range, and the number of stored
-    /// default-view bins (NULL: not stored, analytics written before 0005).
-    pub fn stored_meta(self) -> String {
-        format!(
-            "SELECT total_blocks, merged_interval_count, time_range_start_unix, time_range_end_unix, default_view_bins
-             FROM {} WHERE schedule_id = ?",
-            self.table(Table::VisibilityMetadata)
-        )
-    }
-
-    pub fn header(self) -> String {
-        format!(
-            "SELECT schedule_name, checksum, {} FROM {} WHERE schedule_id = ?",
-            self.timestamp_text("upload_timestamp", true),
-            self.table(Table::Schedules)
-        )
-    }
-
-    pub fn schedule_exists(self) -> String {
-        format!("SELECT 1 FROM {} WHERE schedule_id = ?", self.table(Table::Schedules))
-    }
-
-    pub fn delete_for_schedule(self, t: Table) -> String {
-        format!("DELETE FROM {} WHERE schedule_id = ?", self.table(t))
-    }
-
-    pub fn member_block_ids(self) -> String {
-        format!("SELECT scheduling_block_id FROM {} WHERE schedule_id = ?", self.table(Table::ScheduleSchedulingBlocks))
-    }
-
-    /// Delete `n` of the given blocks unless another schedule still references them.
-    pub fn delete_orphan_blocks(self, n: usize) -> String {
-        let b = self.table(Table::SchedulingBlocks);
-        format!(
-            "DELETE FROM {b} WHERE scheduling_block_id IN ({})
-               AND NOT EXISTS (SELECT 1 FROM {m} m WHERE m.scheduling_block_id = {b}.scheduling_block_id)",
-            placeholders(n),
-            m = self.table(Table::ScheduleSchedulingBlocks),
-        )
-    }
-
-    /// Parameters: only, only.
-    pub fn schedules_for_status(self) -> String {
-        format!(
-            "SELECT schedule_id, schedule_name, checksum FROM {} WHERE (? IS NULL OR schedule_id = ?) ORDER BY schedule_id",
-            self.table(Table::Schedules)
-        )
-    }
-
-    pub fn source_checksum(self) -> String {
-        format!("SELECT source_checksum FROM {} WHERE schedule_id = ?", self.table(Table::SummaryAnalytics))
-    }
-
-    pub fn etl_duration(self) -> String {
-        format!("SELECT etl_duration_ms FROM {} WHERE schedule_id = ?", self.table(Table::VisibilityMetadata))
-    }
-
-    pub fn count_for_schedule(self, t: Table) -> String {
-        format!("SELECT COUNT(*) FROM {} WHERE schedule_id = ?", self.table(t))
-    }
-
-    pub fn all_schedule_ids(self) -> String {
-        format!("SELECT schedule_id FROM {} ORDER BY schedule_id", self.table(Table::Schedules))
-    }
-
-    pub fn raw_scan(self, t: Table, cols: &[String]) -> String {
-        format!("SELECT {} FROM {} WHERE schedule_id = ?", cols.join(", "), self.table(t))
-    }
-
-    pub fn facts(self, dark_periods: bool) -> String {
-        format!(
-            "SELECT schedule_name, checksum, {} FROM {} WHERE schedule_id = ?",
-            if dark_periods { "dark_periods_json" } else { "NULL" },
-            self.table(Table::Schedules)
-        )
-    }
-
-    fn legacy_from(self) -> String {
-        format!(
-            "FROM {m} m
-               JOIN {b} b ON b.scheduling_block_id = m.scheduling_block_id
-               JOIN {t} t ON t.target_id = b.target_id
-               LEFT JOIN {c} c ON c.constraints_id = b.constraints_id
-               LEFT JOIN {ac} ac ON ac.altitude_constraints_id = c.altitude_constraints_id
-               LEFT JOIN {az} az ON az.azimuth_constraints_id = c.azimuth_constraints_id
-               WHERE m.schedule_id = ?",
-            m = self.table(Table::ScheduleSchedulingBlocks),
-            b = self.table(Table::SchedulingBlocks),
-            t = self.table(Table::Targets),
-            c = self.table(Table::Constraints),
-            ac = self.table(Table::AltitudeConstraints),
-            az = self.table(Table::AzimuthConstraints),
-        )
-    }
-
-    /// The legacy loader's join. Without visibility the JSON column is not selected (`NULL` instead), which
-    /// keeps SQLite from reading its overflow pages.
-    pub fn legacy_blocks(self, with_visibility: bool) -> String {
-        format!(
-            "SELECT b.scheduling_block_id, b.original_block_id, {f1},
-                    b.requested_duration_sec, b.min_observation_sec, {f2}, {vis}
-             {from}
-             ORDER BY b.scheduling_block_id",
-            f1 = self.fcols(&["t.ra_deg", "t.dec_deg", "b.priority"]),
-            f2 = self.fcols(&[
-                "ac.min_alt_deg",
-                "ac.max_alt_deg",
-                "az.min_az_deg",
-                "az.max_az_deg",
-                "c.start_time_mjd",
-                "c.stop_time_mjd",
-                "m.start_time_mjd",
-                "m.stop_time_mjd",
-            ]),
-            vis = if with_visibility { "b.visibility_periods_json" } else { "NULL" },
-            from = self.legacy_from()
-        )
-    }
-
-    /// Longest stored visibility JSON of a schedule (bytes), to size fetch buffers.
-    pub fn legacy_max_json_len(self) -> String {
-        format!("SELECT MAX({}(b.visibility_periods_json)) {}", self.length_fn(), self.legacy_from())
-    }
-
-    /// The ETL loader. Without intervals the blob is not selected.
-    /// The ETL loader's block query: `cols` in `BlockCol` order, then the interval blob when asked for.
-    pub fn etl_blocks(self, cols: BlockCols, intervals: bool) -> String {
-        let mut select: Vec<String> = cols
-            .iter()
-            .map(|c| {
-                let name = ETL_BLOCK_COLS[c as usize];
-                if c.is_float() { self.fcol(name) } else { name.to_string() }
-            })
-            .collect();
-        if intervals {
-            select.push("visibility_intervals".to_string());
-        }
-        format!(
-            "SELECT {} FROM {} WHERE schedule_id = ? ORDER BY scheduling_block_id",
-            select.join(", "),
-            self.table(Table::BlocksAnalytics)
-        )
-    }
-
-    pub fn etl_max_blob_len(self) -> String {
-        format!(
-            "SELECT MAX({}(visibility_intervals)) FROM {} WHERE schedule_id = ?",
-            self.length_fn(),
-            self.table(Table::BlocksAnalytics)
-        )
-    }
-
-    pub fn priority_rates(self) -> String {
-        format!(
-            "SELECT priority_value, total_count, scheduled_count, unscheduled_count, impossible_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY priority_value",
-            self.fcols(&[
-                "scheduling_rate",
-                "visibility_mean_hours",
-                "visibility_total_hours",
-                "requested_mean_hours",
-                "requested_total_hours"
-            ]),
-            self.table(Table::PriorityRates)
-        )
-    }
-
-    pub fn visibility_bins(self) -> String {
-        format!(
-            "SELECT bin_index, {}, total_count, scheduled_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.fcols(&["bin_min_hours", "bin_max_hours", "bin_mid_hours"]),
-            self.fcols(&["scheduling_rate", "priority_mean"]),
-            self.table(Table::VisibilityBins)
-        )
-    }
-
-    pub fn heatmap(self) -> String {
-        format!(
-            "SELECT visibility_bin_index, time_bin_index, {}, total_count, scheduled_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY visibility_bin_index, time_bin_index",
-            self.fcols(&["visibility_mid_hours", "time_mid_hours"]),
-            self.fcol("scheduling_rate"),
-            self.table(Table::HeatmapBins)
-        )
-    }
-
-    pub fn time_bins(self) -> String {
-        self.time_bin_rows(Table::VisibilityTimeBins)
-    }
-
-    /// The stored default-view histogram (same columns as the 900-s bins).
-    pub fn default_bins(self) -> String {
-        self.time_bin_rows(Table::VisibilityDefaultBins)
-    }
-
-    fn time_bin_rows(self, t: Table) -> String {
-        format!(
-            "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
-                    priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
-             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.table(t)
-        )
-    }
-
-    pub fn visibility_days(self) -> String {
-        format!(
-            "SELECT day_index, visible_blocks, {} FROM {} WHERE schedule_id = ? ORDER BY day_index",
-            self.fcols(&["visible_block_seconds"]),
-            self.table(Table::VisibilityDays)
-        )
-    }
-
-    pub fn summary(self) -> String {
-        // Counts (columns 0-3 and the last) are integers, every other summary column a float.
-        let cols: Vec<String> = SUMMARY_COLS
-            .iter()
-            .enumerate()
-            .map(|(k, c)| if k < 4 || k == SUMMARY_COLS.len() - 1 { c.to_string() } else { self.fcol(c) })
-            .collect();
-        format!("SELECT {} FROM {} WHERE schedule_id = ?", cols.join(", "), self.table(Table::SummaryAnalytics))
-    }
-
-    /// The summary row (schedule_id, the summary columns, etl_version, source_checksum, sentinel) stamped now.
-    pub fn insert_summary(self) -> String {
-        format!(
-            "INSERT INTO {} (schedule_id, {}, etl_version, source_checksum, unscheduled_sentinel_mjd, updated_at)
-             VALUES ({}, {})",
-            self.table(Table::SummaryAnalytics),
-            SUMMARY_COLS.join(", "),
-            placeholders(SUMMARY_COLS.len() + 4),
-            self.now()
-        )
-    }
 }
 
 /// Every statement text the T-SQL dialect can emit (multi-row forms at one, two and the maximum number of
@@ -818,113 +489,31 @@ pub fn tsql_statements() -> Vec<String> {
     statements(Dialect::TSql)
 }
 
-/// Every statement text a dialect can emit (see `tsql_statements`).
+/// Every statement text a dialect can emit (see `tsql_statements`): the session and transaction statements,
+/// then each concern module's own.
 pub fn statements(d: Dialect) -> Vec<String> {
     let mut v: Vec<String> = Vec::new();
-    let sizes = |ppr: usize| {
-        let mut s = vec![1, 2, d.rows_per_statement(ppr)];
-        s.dedup();
-        s
-    };
     v.extend(d.session_setup().iter().map(|s| s.to_string()));
     v.extend(d.begin_sql().map(str::to_string));
-    v.extend(d.ingest_lock_sql().map(str::to_string));
-    v.push(d.insert_schedule());
-    for l in [TARGETS, ALTITUDES, AZIMUTHS, CONSTRAINT_SETS] {
-        for n in sizes(l.select_params_per_key(d)) {
-            v.push(d.lookup_select(&l, n));
-        }
-        for n in sizes(l.extra.len() + l.keys.len()) {
-            v.push(d.lookup_insert(&l, n));
-        }
-    }
-    for n in sizes(BLOCK_COLS.len()) {
-        v.push(d.insert_blocks(n));
-    }
-    for n in sizes(MEMBERSHIP_COLS.len()) {
-        v.push(d.insert_membership(n));
-    }
-    v.push(d.schedule_id_by_checksum());
-    v.push(d.catalogue_generation());
-    v.push(d.bump_generation());
-    v.push(d.checksum_of());
-    v.push(d.list_schedules());
-    v.push(d.summary_state());
-    v.push(d.metadata_exists());
-    v.push(d.stored_meta());
-    v.push(d.header());
-    v.push(d.schedule_exists());
-    for t in ANALYTICS_TABLES {
-        v.push(d.delete_for_schedule(t));
-        v.push(d.count_for_schedule(t));
-    }
-    v.push(d.delete_for_schedule(Table::Schedules));
-    v.push(d.member_block_ids());
-    for n in sizes(1) {
-        v.push(d.delete_orphan_blocks(n));
-    }
-    v.push(d.schedules_for_status());
-    v.push(d.source_checksum());
-    v.push(d.etl_duration());
-    v.push(d.all_schedule_ids());
-    v.push(d.raw_scan(Table::BlocksAnalytics, &["priority".into(), "total_visibility_hours".into()]));
-    v.push(d.facts(true));
-    v.push(d.facts(false));
-    for b in [true, false] {
-        v.push(d.legacy_blocks(b));
-        v.push(d.etl_blocks(BlockCols::ALL, b));
-    }
-    v.push(d.etl_blocks(BlockCols::of(&[BlockCol::Priority]), false));
-    v.push(d.legacy_max_json_len());
-    v.push(d.etl_max_blob_len());
-    v.push(d.priority_rates());
-    v.push(d.visibility_bins());
-    v.push(d.heatmap());
-    v.push(d.time_bins());
-    v.push(d.default_bins());
-    v.push(d.visibility_days());
-    v.push(d.summary());
-    for (t, cols) in [
-        (Table::BlocksAnalytics, &BLOCKS_ANALYTICS_COLS[..]),
-        (Table::PriorityRates, &PRIORITY_RATES_COLS[..]),
-        (Table::VisibilityBins, &VISIBILITY_BINS_COLS[..]),
-        (Table::HeatmapBins, &HEATMAP_COLS[..]),
-        (Table::VisibilityTimeBins, &TIME_BINS_COLS[..]),
-        (Table::VisibilityDefaultBins, &TIME_BINS_COLS[..]),
-        (Table::VisibilityDays, &DAYS_COLS[..]),
-        (Table::VisibilityMetadata, &METADATA_COLS[..]),
-    ] {
-        for n in sizes(cols.len()) {
-            v.push(d.insert(t, cols, n, &[]));
-        }
-    }
-    v.push(d.insert_summary());
+    v.extend(d.ingest_statements());
+    v.extend(d.schedule_statements());
+    v.extend(d.legacy_load_statements());
+    v.extend(d.etl_load_statements());
+    v.extend(d.etl_write_statements());
     v.extend(d.account_statements());
     v
+}
+
+/// The row counts a multi-row statement is listed at: one, two and the most a statement takes.
+pub(crate) fn multi_row_sizes(d: Dialect, params_per_row: usize) -> Vec<usize> {
+    let mut s = vec![1, 2, d.rows_per_statement(params_per_row)];
+    s.dedup();
+    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn etl_block_cols_are_what_the_loader_selects() {
-        for d in [Dialect::Sqlite, Dialect::TSql, Dialect::SqliteText] {
-            let sql = d.etl_blocks(BlockCols::ALL, false);
-            let select = &sql[..sql.find(" FROM").unwrap()];
-            for c in ETL_BLOCK_COLS {
-                assert!(select.contains(c), "{c} not selected by {d:?}");
-            }
-            assert!(!select.contains("visibility_intervals"));
-            assert!(d.etl_blocks(BlockCols::ALL, true).contains(", visibility_intervals FROM"));
-        }
-        // a narrow read selects the block id and the asked columns, in BlockCol order
-        let sql = Dialect::Sqlite.etl_blocks(BlockCols::of(&[BlockCol::TotalVisHours, BlockCol::Priority]), false);
-        assert!(sql.starts_with("SELECT scheduling_block_id, priority, total_visibility_hours FROM"), "{sql}");
-        let text = Dialect::SqliteText.etl_blocks(BlockCols::of(&[BlockCol::Priority, BlockCol::RequestedSec]), false);
-        assert!(text.starts_with("SELECT scheduling_block_id, CASE WHEN priority IS NULL"), "{text}");
-        assert!(text.contains("END, requested_duration_sec FROM"), "{text}");
-    }
 
     fn count_markers(s: &str) -> usize {
         s.matches('?').count()

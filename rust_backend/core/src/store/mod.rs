@@ -1,15 +1,22 @@
 //! Storage, split into a *transport* (how statements reach the database: rusqlite in-process, or ODBC behind
-//! the cargo feature `mssql`) and a *dialect* (the SQL text: SQLite or T-SQL). `ops` holds everything the store
-//! does, written once against both; `Store` owns the configuration and a per-process connection pool.
+//! the cargo feature `mssql`) and a *dialect* (the SQL text: SQLite or T-SQL). What the store does is written
+//! once against both, a module per concern with its statements beside it: `ingest`, `schedules`
+//! (administration), `load_legacy`, `load_etl`, `etl_write`, `accounts`, `migrate`; `dialect` keeps the schema
+//! catalogue and the statement primitives. `Store` owns the configuration and a per-process connection pool.
 
 pub mod accounts;
+mod db;
 pub mod dialect;
+pub mod etl_write;
+pub mod ingest;
+pub mod load_etl;
+pub mod load_legacy;
 pub mod migrate;
 #[cfg(feature = "mssql")]
 pub mod odbc;
-pub mod ops;
 pub mod periods_json;
 pub mod pool;
+pub mod schedules;
 pub mod sqlite;
 pub mod transport;
 
@@ -20,7 +27,8 @@ use crate::error::{CoreError, Result};
 use crate::model::{ParsedSchedule, Period};
 
 pub use dialect::Dialect;
-pub use ops::{Aggregates, Intervals, LoadPlan, StoredAggregates};
+pub use db::is_unique_violation;
+pub use load_etl::{Aggregates, Intervals, LoadPlan, StoredAggregates, StoredMeta};
 use transport::{in_transaction, Transport};
 
 /// Where the data lives.
@@ -238,7 +246,7 @@ impl Store {
     pub fn ingest(&self, parsed: &ParsedSchedule, name: &str, checksum: &str) -> Result<IngestResult> {
         let r = {
             let mut c = self.conn()?;
-            ops::ingest(c.transport(), self.dialect, &self.cfg, parsed, name, checksum)?
+            ingest::ingest(c.transport(), self.dialect, &self.cfg, parsed, name, checksum)?
         };
         match r {
             Some(r) => Ok(r),
@@ -251,7 +259,7 @@ impl Store {
     /// The stored schedule with this checksum, as an ingest result with `created = false`.
     pub fn find_by_checksum(&self, checksum: &str) -> Result<Option<IngestResult>> {
         let mut c = self.conn()?;
-        ops::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
+        schedules::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
     }
 
     pub fn user_add(&self, name: &str, password_hash: Option<&str>, role: &str) -> Result<()> {
@@ -287,28 +295,28 @@ impl Store {
     /// The catalogue generation: changes whenever a schedule is stored, deleted or recomputed.
     pub fn catalogue_generation(&self) -> Result<i64> {
         let mut c = self.conn()?;
-        ops::catalogue_generation(c.transport(), self.dialect)
+        schedules::catalogue_generation(c.transport(), self.dialect)
     }
 
     pub fn list_schedules(&self) -> Result<Vec<ScheduleListing>> {
         let mut c = self.conn()?;
-        ops::list_where(c.transport(), self.dialect, &self.cfg, None)
+        schedules::list_where(c.transport(), self.dialect, &self.cfg, None)
     }
 
     pub fn header(&self, id: i64) -> Result<ScheduleHeader> {
         let mut c = self.conn()?;
-        ops::header(c.transport(), self.dialect, &self.cfg, id)
+        schedules::header(c.transport(), self.dialect, &self.cfg, id)
     }
 
     /// Delete a schedule with its analytics and the blocks no other schedule references.
     pub fn delete(&self, id: i64) -> Result<bool> {
         let mut c = self.conn()?;
-        ops::delete(c.transport(), self.dialect, id)
+        schedules::delete(c.transport(), self.dialect, id)
     }
 
     pub fn etl_status(&self, only: Option<i64>) -> Result<Vec<EtlStatus>> {
         let mut c = self.conn()?;
-        ops::etl_status(c.transport(), self.dialect, &self.cfg, only)
+        schedules::etl_status(c.transport(), self.dialect, &self.cfg, only)
     }
 
     /// Re-run the ETL of one schedule in its own transaction. Returns (state before, ran, milliseconds).
@@ -319,7 +327,7 @@ impl Store {
         }
         let t = Instant::now();
         let mut c = self.conn()?;
-        ops::backfill_in_tx(c.transport(), self.dialect, &self.cfg, id)?;
+        etl_write::backfill_in_tx(c.transport(), self.dialect, &self.cfg, id)?;
         Ok((before, true, t.elapsed().as_millis() as i64))
     }
 
@@ -327,12 +335,12 @@ impl Store {
     /// value, doing nothing else. Returns (rows, values touched).
     pub fn raw_scan(&self, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
         let mut c = self.conn()?;
-        ops::raw_scan(c.transport(), self.dialect, id, table, columns)
+        schedules::raw_scan(c.transport(), self.dialect, id, table, columns)
     }
 
     pub fn all_schedule_ids(&self) -> Result<Vec<i64>> {
         let mut c = self.conn()?;
-        ops::all_schedule_ids(c.transport(), self.dialect)
+        schedules::all_schedule_ids(c.transport(), self.dialect)
     }
 
     /// Legacy path: joins over the normalized tables, visibility parsed from the stored JSON.
@@ -340,8 +348,8 @@ impl Store {
         let mut c = self.conn()?;
         let (d, cfg) = (self.dialect, &self.cfg);
         in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = ops::load_facts(t, d, id, plan.dark_periods)?;
-            let blocks = ops::load_legacy_blocks(t, d, cfg, id, plan.visibility)?;
+            let facts = schedules::load_facts(t, d, id, plan.dark_periods)?;
+            let blocks = load_legacy::load_legacy_blocks(t, d, cfg, id, plan.visibility)?;
             Ok((facts, blocks))
         })
     }
@@ -352,16 +360,16 @@ impl Store {
         let mut c = self.conn()?;
         let d = self.dialect;
         in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = ops::load_facts(t, d, id, plan.dark_periods)?;
-            let (state, _, _, _) = ops::analytics_state(t, d, &self.cfg, id, &facts.checksum)?;
+            let facts = schedules::load_facts(t, d, id, plan.dark_periods)?;
+            let (state, _, _, _) = schedules::analytics_state(t, d, &self.cfg, id, &facts.checksum)?;
             if state != AnalyticsState::Fresh {
                 return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
             }
-            let meta = ops::load_stored_meta(t, d, id)?;
-            let agg = ops::load_aggregates(t, d, id, plan.aggregates, &meta)?;
+            let meta = load_etl::load_stored_meta(t, d, id)?;
+            let agg = load_etl::load_aggregates(t, d, id, plan.aggregates, &meta)?;
             // A stored default view replaces the intervals (the largest column by far).
             let intervals = if agg.default_view.is_some() { Intervals::Skip } else { plan.intervals };
-            let blocks = ops::load_etl_blocks(t, d, id, plan.columns, intervals, &meta)?;
+            let blocks = load_etl::load_etl_blocks(t, d, id, plan.columns, intervals, &meta)?;
             Ok((facts, blocks, agg))
         })
     }
