@@ -5,7 +5,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use tsi_core::store::accounts::{AuditEntry, UserRow};
 
-use crate::errors::to_py;
+use crate::errors::run_released;
 use crate::state::store;
 
 fn user_dict<'py>(py: Python<'py>, u: UserRow) -> PyResult<Bound<'py, PyDict>> {
@@ -21,19 +21,19 @@ fn user_dict<'py>(py: Python<'py>, u: UserRow) -> PyResult<Bound<'py, PyDict>> {
 #[pyfunction]
 #[pyo3(signature = (name, password_hash, role))]
 pub fn user_add(py: Python<'_>, name: String, password_hash: Option<String>, role: String) -> PyResult<()> {
-    py.allow_threads(|| store()?.user_add(&name, password_hash.as_deref(), &role)).map_err(to_py)
+    run_released(py, "user_add", || store()?.user_add(&name, password_hash.as_deref(), &role))
 }
 
 /// The user's row (with its password hash), or None.
 #[pyfunction]
 pub fn user_get(py: Python<'_>, name: String) -> PyResult<Option<Bound<'_, PyDict>>> {
-    let row = py.allow_threads(|| store()?.user_get(&name)).map_err(to_py)?;
+    let row = run_released(py, "user_get", || store()?.user_get(&name))?;
     row.map(|u| user_dict(py, u)).transpose()
 }
 
 #[pyfunction]
 pub fn user_list(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    let rows = py.allow_threads(|| store()?.user_list()).map_err(to_py)?;
+    let rows = run_released(py, "user_list", || store()?.user_list())?;
     let out = PyList::empty(py);
     for u in rows {
         out.append(user_dict(py, u)?)?;
@@ -45,7 +45,7 @@ pub fn user_list(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 #[pyfunction]
 #[pyo3(signature = (name, password_hash=None, disabled=None))]
 pub fn user_update(py: Python<'_>, name: String, password_hash: Option<String>, disabled: Option<bool>) -> PyResult<bool> {
-    py.allow_threads(|| store()?.user_update(&name, password_hash.as_deref(), disabled)).map_err(to_py)
+    run_released(py, "user_update", || store()?.user_update(&name, password_hash.as_deref(), disabled))
 }
 
 #[pyfunction]
@@ -60,14 +60,14 @@ pub fn audit_append(
     client_address: Option<String>,
 ) -> PyResult<()> {
     let e = AuditEntry { user, role, action, schedule_id, detail_json, client_address };
-    py.allow_threads(|| store()?.audit_append(&e)).map_err(to_py)
+    run_released(py, "audit_append", || store()?.audit_append(&e))
 }
 
 /// Entries newest first: at most `limit`, at or after `since` (ISO-8601 UTC) when given.
 #[pyfunction]
 #[pyo3(signature = (since=None, limit=1000))]
 pub fn audit_list(py: Python<'_>, since: Option<String>, limit: i64) -> PyResult<Bound<'_, PyList>> {
-    let rows = py.allow_threads(|| store()?.audit_list(since.as_deref(), limit)).map_err(to_py)?;
+    let rows = run_released(py, "audit_list", || store()?.audit_list(since.as_deref(), limit))?;
     let out = PyList::empty(py);
     for a in rows {
         let d = PyDict::new(py);

@@ -10,7 +10,7 @@ use tsi_core::model::{Site, SourceFormat};
 use tsi_core::service::{self, IngestInput, UploadFile};
 use tsi_core::CoreError;
 
-use crate::errors::to_py;
+use crate::errors::run_released;
 use crate::state::store;
 
 fn read_upload(path: &str, label: Option<&String>) -> Result<UploadFile, CoreError> {
@@ -41,18 +41,16 @@ pub fn ingest<'py>(
     max_bytes: u64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let labels = labels.unwrap_or_default();
-    let r = py
-        .allow_threads(|| {
-            let input = IngestInput {
-                schedule: read_upload(&schedule_path, labels.get("schedule"))?,
-                visibility: visibility_path.as_deref().map(|p| read_upload(p, labels.get("visibility"))).transpose()?,
-                dark: dark_path.as_deref().map(|p| read_upload(p, labels.get("dark"))).transpose()?,
-                name,
-                max_bytes,
-            };
-            service::ingest(&*store()?, input)
-        })
-        .map_err(to_py)?;
+    let r = run_released(py, "ingest", || {
+        let input = IngestInput {
+            schedule: read_upload(&schedule_path, labels.get("schedule"))?,
+            visibility: visibility_path.as_deref().map(|p| read_upload(p, labels.get("visibility"))).transpose()?,
+            dark: dark_path.as_deref().map(|p| read_upload(p, labels.get("dark"))).transpose()?,
+            name,
+            max_bytes,
+        };
+        service::ingest(&*store()?, input)
+    })?;
     let d = PyDict::new(py);
     d.set_item("schedule_id", r.schedule_id)?;
     d.set_item("name", r.name)?;
@@ -67,12 +65,12 @@ pub fn ingest<'py>(
 /// The catalogue generation (bumped in the same transaction as every ingest, delete and recompute).
 #[pyfunction]
 pub fn catalogue_generation(py: Python<'_>) -> PyResult<i64> {
-    py.allow_threads(|| store()?.catalogue_generation()).map_err(to_py)
+    run_released(py, "catalogue_generation", || store()?.catalogue_generation())
 }
 
 #[pyfunction]
 pub fn list_schedules(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
-    let rows = py.allow_threads(|| store()?.list_schedules()).map_err(to_py)?;
+    let rows = run_released(py, "list_schedules", || store()?.list_schedules())?;
     let out = PyList::empty(py);
     for r in rows {
         let d = PyDict::new(py);
@@ -91,7 +89,7 @@ pub fn list_schedules(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
 
 #[pyfunction]
 pub fn schedule_header(py: Python<'_>, schedule_id: i64) -> PyResult<Bound<'_, PyDict>> {
-    let h = py.allow_threads(|| store()?.header(schedule_id)).map_err(to_py)?;
+    let h = run_released(py, "schedule_header", || store()?.header(schedule_id))?;
     let d = PyDict::new(py);
     d.set_item("schedule_id", h.schedule_id)?;
     d.set_item("name", h.name)?;
@@ -104,13 +102,13 @@ pub fn schedule_header(py: Python<'_>, schedule_id: i64) -> PyResult<Bound<'_, P
 
 #[pyfunction]
 pub fn delete_schedule(py: Python<'_>, schedule_id: i64) -> PyResult<bool> {
-    py.allow_threads(|| store()?.delete(schedule_id)).map_err(to_py)
+    run_released(py, "delete_schedule", || store()?.delete(schedule_id))
 }
 
 #[pyfunction]
 #[pyo3(signature = (schedule_id=None))]
 pub fn etl_status(py: Python<'_>, schedule_id: Option<i64>) -> PyResult<Bound<'_, PyList>> {
-    let rows = py.allow_threads(|| store()?.etl_status(schedule_id)).map_err(to_py)?;
+    let rows = run_released(py, "etl_status", || store()?.etl_status(schedule_id))?;
     let out = PyList::empty(py);
     for r in rows {
         let d = PyDict::new(py);
@@ -135,7 +133,7 @@ pub fn etl_status(py: Python<'_>, schedule_id: Option<i64>) -> PyResult<Bound<'_
 #[pyfunction]
 #[pyo3(signature = (schedule_id, force=false))]
 pub fn etl_backfill(py: Python<'_>, schedule_id: i64, force: bool) -> PyResult<Bound<'_, PyDict>> {
-    let (before, ran, ms) = py.allow_threads(|| store()?.backfill(schedule_id, force)).map_err(to_py)?;
+    let (before, ran, ms) = run_released(py, "etl_backfill", || store()?.backfill(schedule_id, force))?;
     let d = PyDict::new(py);
     d.set_item("schedule_id", schedule_id)?;
     d.set_item("state_before", before.as_str())?;
@@ -148,20 +146,18 @@ pub fn etl_backfill(py: Python<'_>, schedule_id: i64, force: bool) -> PyResult<B
 /// Apply pending SQLite migrations (the store also applies them when it opens).
 #[pyfunction]
 pub fn db_upgrade(py: Python<'_>, sqlite_path: String) -> PyResult<Vec<i64>> {
-    py.allow_threads(|| {
+    run_released(py, "db_upgrade", || {
         let mut c = tsi_core::store::pool::open(&sqlite_path)?;
         tsi_core::store::migrate::upgrade(&mut c)
     })
-    .map_err(to_py)
 }
 
 #[pyfunction]
 pub fn db_pending(py: Python<'_>, sqlite_path: String) -> PyResult<Vec<i64>> {
-    py.allow_threads(|| {
+    run_released(py, "db_pending", || {
         let mut c = tsi_core::store::pool::open(&sqlite_path)?;
         tsi_core::store::migrate::pending(&mut c)
     })
-    .map_err(to_py)
 }
 
 #[pyfunction]
@@ -195,9 +191,7 @@ pub fn generate<'py>(
     if let Some((lat, lon, h)) = site {
         opts.site = Site { lat_deg: lat, lon_deg: lon, height_m: h };
     }
-    let r = py
-        .allow_threads(|| tsi_core::generate::generate(&out_dir, &opts))
-        .map_err(|e| pyo3::exceptions::PyOSError::new_err(e.to_string()))?;
+    let r = run_released(py, "generate", || tsi_core::generate::generate(&out_dir, &opts))?;
     let d = PyDict::new(py);
     d.set_item("files", r.files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>())?;
     d.set_item("blocks", r.blocks)?;

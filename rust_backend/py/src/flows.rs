@@ -10,11 +10,18 @@ use tsi_core::flows::visibility::{Binning, VisibilityParams};
 use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::CoreError;
 
-use crate::errors::to_py;
+use crate::errors::run_released;
 use crate::state::store;
 
-fn run(py: Python<'_>, schedule_id: i64, source: Source, params: FlowParams) -> PyResult<PyObject> {
-    let val = py.allow_threads(|| service::run_flow(&*store()?, schedule_id, source, &params)).map_err(to_py)?;
+/// Build the parameters and run the flow, both with the GIL released and panics caught (`run_released`).
+fn run<B>(py: Python<'_>, binding: &str, schedule_id: i64, source: Source, build: B) -> PyResult<PyObject>
+where
+    B: FnOnce() -> Result<FlowParams, CoreError> + Send,
+{
+    let val = run_released(py, binding, || {
+        let params = build()?;
+        service::run_flow(&*store()?, schedule_id, source, &params)
+    })?;
     crate::convert::to_py(py, val)
 }
 
@@ -25,15 +32,13 @@ macro_rules! flow_pair {
         #[pyo3(signature = (schedule_id, $($arg = $def),*))]
         #[allow(clippy::too_many_arguments)]
         pub fn $legacy(py: Python<'_>, schedule_id: i64, $($arg: $ty),*) -> PyResult<PyObject> {
-            let p: Result<FlowParams, CoreError> = ($build)($($arg),*);
-            run(py, schedule_id, Source::Legacy, p.map_err(to_py)?)
+            run(py, stringify!($legacy), schedule_id, Source::Legacy, move || ($build)($($arg),*))
         }
         #[pyfunction]
         #[pyo3(signature = (schedule_id, $($arg = $def),*))]
         #[allow(clippy::too_many_arguments)]
         pub fn $etl(py: Python<'_>, schedule_id: i64, $($arg: $ty),*) -> PyResult<PyObject> {
-            let p: Result<FlowParams, CoreError> = ($build)($($arg),*);
-            run(py, schedule_id, Source::Etl, p.map_err(to_py)?)
+            run(py, stringify!($etl), schedule_id, Source::Etl, move || ($build)($($arg),*))
         }
     };
 }

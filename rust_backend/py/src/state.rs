@@ -1,6 +1,6 @@
 //! Process-wide configuration and the lazily opened store (one per process; re-opened after a fork).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -15,6 +15,12 @@ struct State {
 }
 
 static STATE: Mutex<State> = Mutex::new(State { cfg: None, store: None });
+
+/// The state, also after a panic caught at the boundary (errors::run_released) while it was locked: it holds
+/// no half-done update (the store is assigned only once opened), so the process keeps serving.
+fn state() -> MutexGuard<'static, State> {
+    STATE.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 /// Store the configuration; opens nothing (the first call that needs the database opens it).
 ///
@@ -33,7 +39,7 @@ pub fn configure(backend: &str, target: &str, pool_size: usize, sentinel_mjd: Op
         "odbc-sqlite" => Backend::Odbc { connection_string: target.to_string(), dialect: Dialect::Sqlite },
         other => return Err(to_py(CoreError::Config { message: format!("unknown database backend '{other}'") })),
     };
-    let mut st = STATE.lock().unwrap();
+    let mut st = state();
     st.cfg = Some(StoreConfig { backend, pool_size, sentinel_mjd });
     st.store = None;
     Ok(())
@@ -41,7 +47,7 @@ pub fn configure(backend: &str, target: &str, pool_size: usize, sentinel_mjd: Op
 
 /// The store of this process, opened on first use.
 pub fn store() -> Result<Arc<Store>, CoreError> {
-    let mut st = STATE.lock().map_err(|_| CoreError::db("state poisoned"))?;
+    let mut st = state();
     let pid = std::process::id();
     if let Some((p, s)) = &st.store {
         if *p == pid {
