@@ -2,8 +2,8 @@
 //! audit log. The core stores and reads rows; hashing passwords and deciding who may do what is Python's.
 
 use super::dialect::Dialect;
-use super::db::is_unique_violation;
-use super::transport::{opt_text, query_opt, query_vec, req_i64, req_text, ColType, RowView, Transport, Value};
+use super::db::{is_unique_violation, Db};
+use super::transport::{opt_text, query_opt, query_vec, req_i64, req_text, ColType, RowView, Value};
 use crate::error::{CoreError, Result};
 
 const NAME: ColType = ColType::Text(256);
@@ -130,36 +130,35 @@ fn user_row(r: &dyn RowView) -> Result<UserRow> {
 
 const USER_COLS: [ColType; 5] = [NAME, HASH, ROLE, I, STAMP];
 
-pub fn user_add(t: &mut dyn Transport, d: Dialect, name: &str, password_hash: Option<&str>, role: &str) -> Result<()> {
+pub fn user_add(db: &mut Db, name: &str, password_hash: Option<&str>, role: &str) -> Result<()> {
     let params: [Value; 4] = [name.into(), password_hash.into(), role.into(), Value::I64(Some(0))];
-    match t.execute(&d.user_insert(), &params) {
+    match db.t.execute(&db.d.user_insert(), &params) {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => Err(CoreError::value(format!("user '{name}' already exists"))),
         Err(e) => Err(e),
     }
 }
 
-pub fn user_get(t: &mut dyn Transport, d: Dialect, name: &str) -> Result<Option<UserRow>> {
-    query_opt(t, &d.user_select(), &[name.into()], &USER_COLS, user_row)
+pub fn user_get(db: &mut Db, name: &str) -> Result<Option<UserRow>> {
+    query_opt(db.t, &db.d.user_select(), &[name.into()], &USER_COLS, user_row)
 }
 
-pub fn user_list(t: &mut dyn Transport, d: Dialect) -> Result<Vec<UserRow>> {
-    query_vec(t, &d.user_list(), &[], &USER_COLS, user_row)
+pub fn user_list(db: &mut Db) -> Result<Vec<UserRow>> {
+    query_vec(db.t, &db.d.user_list(), &[], &USER_COLS, user_row)
 }
 
 /// Change a user's password hash and/or disabled flag; false when there is no such user.
 pub fn user_update(
-    t: &mut dyn Transport,
-    d: Dialect,
+    db: &mut Db,
     name: &str,
     password_hash: Option<&str>,
     disabled: Option<bool>,
 ) -> Result<bool> {
     let params: [Value; 3] = [password_hash.into(), Value::I64(disabled.map(i64::from)), name.into()];
-    Ok(t.execute(&d.user_update(), &params)? > 0)
+    Ok(db.t.execute(&db.d.user_update(), &params)? > 0)
 }
 
-pub fn audit_append(t: &mut dyn Transport, d: Dialect, e: &AuditEntry) -> Result<()> {
+pub fn audit_append(db: &mut Db, e: &AuditEntry) -> Result<()> {
     let params: [Value; 6] = [
         e.user.as_deref().into(),
         e.role.as_deref().into(),
@@ -168,17 +167,17 @@ pub fn audit_append(t: &mut dyn Transport, d: Dialect, e: &AuditEntry) -> Result
         e.detail_json.as_deref().into(),
         e.client_address.as_deref().into(),
     ];
-    t.execute(&d.audit_insert(), &params).map(|_| ())
+    db.t.execute(&db.d.audit_insert(), &params).map(|_| ())
 }
 
 /// The newest entries first, at most `limit`, at or after `since` (ISO-8601 UTC) when given.
-pub fn audit_list(t: &mut dyn Transport, d: Dialect, since: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
-    let params: Vec<Value> = match d {
+pub fn audit_list(db: &mut Db, since: Option<&str>, limit: i64) -> Result<Vec<AuditRow>> {
+    let params: Vec<Value> = match db.d {
         Dialect::TSql => vec![limit.into(), since.into(), since.into()],
         _ => vec![since.into(), since.into(), limit.into()],
     };
     let cols = [I, STAMP, NAME, ROLE, ACTION, I, ColType::LongText, ADDRESS];
-    query_vec(t, &d.audit_list(), &params, &cols, |r| {
+    query_vec(db.t, &db.d.audit_list(), &params, &cols, |r| {
         Ok(AuditRow {
             id: req_i64(r, 0)?,
             at: req_text(r, 1)?,
@@ -209,21 +208,21 @@ mod tests {
     fn users_are_added_once_read_updated_and_listed() {
         let (dir, s) = store("users");
         let mut c = s.conn().unwrap();
-        let (t, d) = (c.transport(), s.dialect());
-        user_add(t, d, "ana", Some("$argon2id$x"), "editor").unwrap();
-        let again = user_add(t, d, "ana", None, "viewer").unwrap_err();
+        let db = &mut s.db(&mut c);
+        user_add(db, "ana", Some("$argon2id$x"), "editor").unwrap();
+        let again = user_add(db, "ana", None, "viewer").unwrap_err();
         assert!(again.to_string().contains("user 'ana' already exists"), "{again}");
-        let ana = user_get(t, d, "ana").unwrap().unwrap();
+        let ana = user_get(db, "ana").unwrap().unwrap();
         assert_eq!((ana.role.as_str(), ana.disabled, ana.password_hash.as_deref()), ("editor", false, Some("$argon2id$x")));
         assert!(ana.created_at.ends_with('Z'));
-        assert!(user_update(t, d, "ana", None, Some(true)).unwrap());
-        assert!(user_update(t, d, "ana", Some("$argon2id$y"), None).unwrap());
-        let ana = user_get(t, d, "ana").unwrap().unwrap();
+        assert!(user_update(db, "ana", None, Some(true)).unwrap());
+        assert!(user_update(db, "ana", Some("$argon2id$y"), None).unwrap());
+        let ana = user_get(db, "ana").unwrap().unwrap();
         assert_eq!((ana.disabled, ana.password_hash.as_deref()), (true, Some("$argon2id$y")));
-        assert!(!user_update(t, d, "bob", None, Some(true)).unwrap());
-        assert_eq!(user_get(t, d, "bob").unwrap(), None);
-        user_add(t, d, "bea", None, "admin").unwrap();
-        assert_eq!(user_list(t, d).unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["ana", "bea"]);
+        assert!(!user_update(db, "bob", None, Some(true)).unwrap());
+        assert_eq!(user_get(db, "bob").unwrap(), None);
+        user_add(db, "bea", None, "admin").unwrap();
+        assert_eq!(user_list(db).unwrap().iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["ana", "bea"]);
         drop(c);
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -232,7 +231,7 @@ mod tests {
     fn audit_entries_come_back_newest_first_since_a_time() {
         let (dir, s) = store("audit");
         let mut c = s.conn().unwrap();
-        let (t, d) = (c.transport(), s.dialect());
+        let db = &mut s.db(&mut c);
         for (k, action) in ["upload", "delete", "sign-in refused"].iter().enumerate() {
             let e = AuditEntry {
                 user: Some("ana".into()),
@@ -242,14 +241,14 @@ mod tests {
                 detail_json: Some(format!("{{\"k\": {k}}}")),
                 client_address: Some("127.0.0.1".into()),
             };
-            audit_append(t, d, &e).unwrap();
+            audit_append(db, &e).unwrap();
         }
-        let all = audit_list(t, d, None, 100).unwrap();
+        let all = audit_list(db, None, 100).unwrap();
         assert_eq!(all.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(), ["sign-in refused", "delete", "upload"]);
         assert_eq!(all[2].schedule_id, Some(0));
-        assert_eq!(audit_list(t, d, None, 1).unwrap().len(), 1);
-        assert!(audit_list(t, d, Some("2999-01-01T00:00:00.000Z"), 100).unwrap().is_empty());
-        assert_eq!(audit_list(t, d, Some(&all[2].at), 100).unwrap().len(), 3);
+        assert_eq!(audit_list(db, None, 1).unwrap().len(), 1);
+        assert!(audit_list(db, Some("2999-01-01T00:00:00.000Z"), 100).unwrap().is_empty());
+        assert_eq!(audit_list(db, Some(&all[2].at), 100).unwrap().len(), 3);
         drop(c);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -4,26 +4,25 @@
 use std::borrow::Cow;
 use std::time::Instant;
 
-use super::db::{chunk, CHECKSUM};
+use super::db::{Db, CHECKSUM};
 use super::dialect::{self, multi_row_sizes, placeholders, Dialect, Table, ANALYTICS_TABLES, SUMMARY_COLS};
 use super::load_legacy::load_legacy_blocks;
 use super::schedules::bump_generation;
-use super::transport::{in_transaction, query_opt, req_text, Transport, Value};
-use super::StoreConfig;
+use super::transport::{query_opt, req_text, Value};
 use crate::error::{CoreError, Result};
 use crate::etl::{self, Analytics};
 use crate::ETL_VERSION;
 
 /// Run the ETL of one schedule inside the caller's transaction (data-model.md §5).
-pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) -> Result<Analytics> {
+pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
     let t0 = Instant::now();
-    let b = load_legacy_blocks(t, d, cfg, id, true)?;
+    let b = load_legacy_blocks(db, id, true)?;
     let a = etl::compute(&b);
     for tb in ANALYTICS_TABLES {
-        t.execute(&d.delete_for_schedule(tb), &[id.into()])?;
+        db.t.execute(&db.d.delete_for_schedule(tb), &[id.into()])?;
     }
     let nn = |x: f64| if x.is_nan() { None } else { Some(x) };
-    bulk_insert(t, d, Table::BlocksAnalytics, &dialect::BLOCKS_ANALYTICS_COLS, b.len(), &mut |i, buf| {
+    bulk_insert(db, Table::BlocksAnalytics, &dialect::BLOCKS_ANALYTICS_COLS, b.len(), &mut |i, buf| {
         buf.extend([
             Value::from(id),
             b.block_id[i].into(),
@@ -48,7 +47,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             etl::encode_intervals(&b, i).into(),
         ]);
     })?;
-    bulk_insert(t, d, Table::PriorityRates, &dialect::PRIORITY_RATES_COLS, a.priority_rates.len(), &mut |i, buf| {
+    bulk_insert(db, Table::PriorityRates, &dialect::PRIORITY_RATES_COLS, a.priority_rates.len(), &mut |i, buf| {
         let r = &a.priority_rates[i];
         buf.extend([
             Value::from(id),
@@ -64,7 +63,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             r.requested_total_hours.into(),
         ]);
     })?;
-    bulk_insert(t, d, Table::VisibilityBins, &dialect::VISIBILITY_BINS_COLS, a.visibility_bins.len(), &mut |i, buf| {
+    bulk_insert(db, Table::VisibilityBins, &dialect::VISIBILITY_BINS_COLS, a.visibility_bins.len(), &mut |i, buf| {
         let r = &a.visibility_bins[i];
         buf.extend([
             Value::from(id),
@@ -78,7 +77,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             r.priority_mean.into(),
         ]);
     })?;
-    bulk_insert(t, d, Table::HeatmapBins, &dialect::HEATMAP_COLS, a.heatmap.len(), &mut |i, buf| {
+    bulk_insert(db, Table::HeatmapBins, &dialect::HEATMAP_COLS, a.heatmap.len(), &mut |i, buf| {
         let c = &a.heatmap[i];
         buf.extend([
             Value::from(id),
@@ -92,7 +91,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
         ]);
     })?;
     for (table, rows) in [(Table::VisibilityTimeBins, &a.time_bins), (Table::VisibilityDefaultBins, &a.default_view.bins)] {
-        bulk_insert(t, d, table, &dialect::TIME_BINS_COLS, rows.len(), &mut |i, buf| {
+        bulk_insert(db, table, &dialect::TIME_BINS_COLS, rows.len(), &mut |i, buf| {
             let r = &rows[i];
             buf.extend([
                 Value::from(id),
@@ -110,13 +109,13 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
         })?;
     }
     let days = &a.default_view.days;
-    bulk_insert(t, d, Table::VisibilityDays, &dialect::DAYS_COLS, days.len(), &mut |i, buf| {
+    bulk_insert(db, Table::VisibilityDays, &dialect::DAYS_COLS, days.len(), &mut |i, buf| {
         let r = &days[i];
         buf.extend([Value::from(id), r.day_index.into(), r.visible_blocks.into(), r.visible_block_seconds.into()]);
     })?;
     let m = &a.metadata;
     let ms = t0.elapsed().as_millis() as i64;
-    bulk_insert(t, d, Table::VisibilityMetadata, &dialect::METADATA_COLS, 1, &mut |_, buf| {
+    bulk_insert(db, Table::VisibilityMetadata, &dialect::METADATA_COLS, 1, &mut |_, buf| {
         buf.extend([
             Value::from(id),
             m.time_range_start_unix.into(),
@@ -134,7 +133,7 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
             (a.default_view.bins.len() as i64).into(),
         ]);
     })?;
-    let checksum = query_opt(t, &d.checksum_of(), &[id.into()], &[CHECKSUM], |r| req_text(r, 0))?
+    let checksum = query_opt(db.t, &db.d.checksum_of(), &[id.into()], &[CHECKSUM], |r| req_text(r, 0))?
         .ok_or(CoreError::NotFound { schedule_id: id })?;
     let s = &a.summary;
     let params: [Value; 46] = [
@@ -183,23 +182,23 @@ pub fn run_etl(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) ->
         s.conflict_count.into(),
         ETL_VERSION.into(),
         Value::Text(Some(Cow::Owned(checksum))),
-        cfg.sentinel_mjd.into(),
+        db.cfg.sentinel_mjd.into(),
     ];
-    t.execute(&d.insert_summary(), &params)?;
+    db.t.execute(&db.d.insert_summary(), &params)?;
     Ok(a)
 }
 
 /// Re-run the ETL of one schedule in its own transaction.
-pub fn backfill_in_tx(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) -> Result<()> {
-    in_transaction(t, d.begin_sql(), |t| {
-        run_etl(t, d, cfg, id)?;
-        bump_generation(t, d)
+pub fn backfill_in_tx(db: &mut Db, id: i64) -> Result<()> {
+    let begin = db.d.begin_sql();
+    db.in_transaction(begin, |db| {
+        run_etl(db, id)?;
+        bump_generation(db)
     })
 }
 
 fn bulk_insert<'a>(
-    t: &mut dyn Transport,
-    d: Dialect,
+    db: &mut Db,
     table: Table,
     cols: &[&str],
     nrows: usize,
@@ -208,8 +207,8 @@ fn bulk_insert<'a>(
     if nrows == 0 {
         return Ok(());
     }
-    let per = chunk(t, d, cols.len());
-    t.bulk(&|k| d.insert(table, cols, k, &[]), nrows, per, fill, None)
+    let per = db.chunk(cols.len());
+    db.t.bulk(&|k| db.d.insert(table, cols, k, &[]), nrows, per, fill, None)
 }
 
 impl Dialect {

@@ -3,60 +3,56 @@
 
 use std::collections::HashMap;
 
-use super::db::{chunk, is_unique_violation, F, I, ORIGINAL_ID};
+use super::db::{Db, is_unique_violation, F, I, ORIGINAL_ID};
 use super::dialect::{self, multi_row_sizes, Dialect, Lookup, Table};
 use super::etl_write::run_etl;
 use super::schedules::bump_generation;
-use super::transport::{query_opt, req_i64, req_text, RowView, Transport, Value};
-use super::{periods_json, IngestResult, StoreConfig};
+use super::transport::{query_opt, req_i64, req_text, RowView, Value};
+use super::{periods_json, IngestResult};
 use crate::error::{CoreError, Result};
 use crate::model::ParsedSchedule;
 
 /// Store a parsed upload with its analytics in one transaction. `Ok(None)`: the checksum already exists
 /// (a concurrent identical upload won); nothing was written.
 pub fn ingest(
-    t: &mut dyn Transport,
-    d: Dialect,
-    cfg: &StoreConfig,
+    db: &mut Db,
     parsed: &ParsedSchedule,
     name: &str,
     checksum: &str,
 ) -> Result<Option<IngestResult>> {
-    t.begin(d.begin_sql())?;
-    let r = ingest_in_tx(t, d, cfg, parsed, name, checksum);
+    db.t.begin(db.d.begin_sql())?;
+    let r = ingest_in_tx(db, parsed, name, checksum);
     match r {
-        Ok(Some(v)) => match t.commit() {
+        Ok(Some(v)) => match db.t.commit() {
             Ok(()) => Ok(Some(v)),
             Err(e) => {
-                let _ = t.rollback();
+                let _ = db.t.rollback();
                 Err(e)
             }
         },
         Ok(None) => {
             // Under XACT_ABORT a unique-key violation has already ended the transaction on SQL Server, so
             // this rollback may fail; nothing was written either way, and the answer is "already stored".
-            let _ = t.rollback();
+            let _ = db.t.rollback();
             Ok(None)
         }
         Err(e) => {
-            let _ = t.rollback();
+            let _ = db.t.rollback();
             Err(e)
         }
     }
 }
 
 fn ingest_in_tx(
-    t: &mut dyn Transport,
-    d: Dialect,
-    cfg: &StoreConfig,
+    db: &mut Db,
     parsed: &ParsedSchedule,
     name: &str,
     checksum: &str,
 ) -> Result<Option<IngestResult>> {
-    take_ingest_lock(t, d)?;
+    take_ingest_lock(db)?;
     // Under the lock: an identical upload that committed while this one was parsing is found here, so the
     // insert below never races it (the unique checksum stays the last line of defence).
-    if query_opt(t, &d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?.is_some() {
+    if query_opt(db.t, &db.d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?.is_some() {
         return Ok(None);
     }
     let dark_json = periods_json::encode(&parsed.dark_periods);
@@ -73,18 +69,18 @@ fn ingest_in_tx(
         Value::from(site.map(|s| s.lat_deg)),
         Value::from(site.map(|s| s.height_m)),
     ];
-    let schedule_id = match query_opt(t, &d.insert_schedule(), &params, &[I], |r| req_i64(r, 0)) {
+    let schedule_id = match query_opt(db.t, &db.d.insert_schedule(), &params, &[I], |r| req_i64(r, 0)) {
         Ok(Some(id)) => id,
         Ok(None) => return Err(CoreError::db("inserted schedule id not returned")),
         Err(e) if is_unique_violation(&e) => return Ok(None),
         Err(e) => return Err(e),
     };
-    let block_ids = insert_blocks(t, d, parsed)?;
+    let block_ids = insert_blocks(db, parsed)?;
     let n = parsed.blocks.len();
-    t.bulk(
-        &|k| d.insert_membership(k),
+    db.t.bulk(
+        &|k| db.d.insert_membership(k),
         n,
-        chunk(t, d, dialect::MEMBERSHIP_COLS.len()),
+        db.chunk(dialect::MEMBERSHIP_COLS.len()),
         &mut |i, buf| {
             let b = &parsed.blocks[i];
             buf.push(schedule_id.into());
@@ -94,8 +90,8 @@ fn ingest_in_tx(
         },
         None,
     )?;
-    run_etl(t, d, cfg, schedule_id)?;
-    bump_generation(t, d)?;
+    run_etl(db, schedule_id)?;
+    bump_generation(db)?;
     Ok(Some(IngestResult {
         schedule_id,
         name: name.to_string(),
@@ -109,9 +105,9 @@ fn ingest_in_tx(
 
 /// Take the exclusive ingest lock inside the open transaction (T-SQL; on SQLite the immediate transaction is
 /// the lock).
-fn take_ingest_lock(t: &mut dyn Transport, d: Dialect) -> Result<()> {
-    if let Some(sql) = d.ingest_lock_sql() {
-        let r = query_opt(t, sql, &[], &[I], |r| r.i64(0))?.flatten();
+fn take_ingest_lock(db: &mut Db) -> Result<()> {
+    if let Some(sql) = db.d.ingest_lock_sql() {
+        let r = query_opt(db.t, sql, &[], &[I], |r| r.i64(0))?.flatten();
         match r {
             Some(code) if code >= 0 => {}
             other => {
@@ -147,8 +143,7 @@ fn key_of_row(r: &dyn RowView, nkeys: usize) -> Result<Key> {
 /// the other inserted values. Selects the existing rows (NULL-safe), inserts the missing ones, and maps the
 /// returned ids by their key values. Returns one id per key.
 fn get_or_create<'a>(
-    t: &mut dyn Transport,
-    d: Dialect,
+    db: &mut Db,
     l: &Lookup,
     keys: &[Vec<Value<'a>>],
     extra: &[Vec<Value<'a>>],
@@ -157,13 +152,13 @@ fn get_or_create<'a>(
     let mut cols = vec![I];
     cols.extend(std::iter::repeat_n(F, nk));
     let mut found: HashMap<Key, i64> = HashMap::with_capacity(keys.len());
-    let per = chunk(t, d, l.select_params_per_key(d));
+    let per = db.chunk(l.select_params_per_key(db.d));
     let mut sql_cache: Option<(usize, String)> = None;
     for part in keys.chunks(per) {
         let sql = match &sql_cache {
             Some((n, s)) if *n == part.len() => s.clone(),
             _ => {
-                let s = d.lookup_select(l, part.len());
+                let s = db.d.lookup_select(l, part.len());
                 sql_cache = Some((part.len(), s.clone()));
                 s
             }
@@ -171,21 +166,21 @@ fn get_or_create<'a>(
         let mut params: Vec<Value> = Vec::with_capacity(part.len() * nk * 2);
         for kv in part {
             for (v, (_, nullable)) in kv.iter().zip(l.keys) {
-                for _ in 0..d.null_safe_params(*nullable) {
+                for _ in 0..db.d.null_safe_params(*nullable) {
                     params.push(v.clone());
                 }
             }
         }
-        t.query(&sql, &params, &cols, &mut |r| {
+        db.t.query(&sql, &params, &cols, &mut |r| {
             found.insert(key_of_row(r, nk)?, req_i64(r, 0)?);
             Ok(())
         })?;
     }
     let missing: Vec<usize> = (0..keys.len()).filter(|&i| !found.contains_key(&key_of(&keys[i]))).collect();
     if !missing.is_empty() {
-        let per = chunk(t, d, l.extra.len() + nk);
-        t.bulk(
-            &|k| d.lookup_insert(l, k),
+        let per = db.chunk(l.extra.len() + nk);
+        db.t.bulk(
+            &|k| db.d.lookup_insert(l, k),
             missing.len(),
             per,
             &mut |j, buf| {
@@ -224,18 +219,18 @@ fn distinct<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> Vec<Value<'a>>) -> (Ve
 
 /// Get-or-create the lookup rows, then insert the blocks and map their ids by original id (RETURNING /
 /// OUTPUT), never by row order.
-fn insert_blocks(t: &mut dyn Transport, d: Dialect, parsed: &ParsedSchedule) -> Result<Vec<i64>> {
+fn insert_blocks(db: &mut Db, parsed: &ParsedSchedule) -> Result<Vec<i64>> {
     let blocks = &parsed.blocks;
     let (tfirst, tkeys, tof) = distinct(blocks, |b| {
         vec![b.ra_deg.into(), b.dec_deg.into(), b.ra_pm_masyr.into(), b.dec_pm_masyr.into(), b.equinox.into()]
     });
     let textra: Vec<Vec<Value>> = tfirst.iter().map(|&i| vec![Value::from(blocks[i].target_name.as_str())]).collect();
-    let target_ids = get_or_create(t, d, &dialect::TARGETS, &tkeys, &textra)?;
+    let target_ids = get_or_create(db, &dialect::TARGETS, &tkeys, &textra)?;
 
     let (_, akeys, aof) = distinct(blocks, |b| vec![b.min_alt_deg.into(), b.max_alt_deg.into()]);
-    let alt_ids = get_or_create(t, d, &dialect::ALTITUDES, &akeys, &vec![Vec::new(); akeys.len()])?;
+    let alt_ids = get_or_create(db, &dialect::ALTITUDES, &akeys, &vec![Vec::new(); akeys.len()])?;
     let (_, zkeys, zof) = distinct(blocks, |b| vec![b.min_az_deg.into(), b.max_az_deg.into()]);
-    let az_ids = get_or_create(t, d, &dialect::AZIMUTHS, &zkeys, &vec![Vec::new(); zkeys.len()])?;
+    let az_ids = get_or_create(db, &dialect::AZIMUTHS, &zkeys, &vec![Vec::new(); zkeys.len()])?;
 
     let idx: Vec<usize> = (0..blocks.len()).collect();
     let (_, ckeys, cof) = distinct(&idx, |&i| {
@@ -247,13 +242,13 @@ fn insert_blocks(t: &mut dyn Transport, d: Dialect, parsed: &ParsedSchedule) -> 
             Some(az_ids[zof[i]]).into(),
         ]
     });
-    let cons_ids = get_or_create(t, d, &dialect::CONSTRAINT_SETS, &ckeys, &vec![Vec::new(); ckeys.len()])?;
+    let cons_ids = get_or_create(db, &dialect::CONSTRAINT_SETS, &ckeys, &vec![Vec::new(); ckeys.len()])?;
 
     let mut by_original: HashMap<String, i64> = HashMap::with_capacity(blocks.len());
-    t.bulk(
-        &|k| d.insert_blocks(k),
+    db.t.bulk(
+        &|k| db.d.insert_blocks(k),
         blocks.len(),
-        chunk(t, d, dialect::BLOCK_COLS.len()),
+        db.chunk(dialect::BLOCK_COLS.len()),
         &mut |i, buf| {
             let b = &blocks[i];
             buf.push(target_ids[tof[i]].into());

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::db::{long_col, F, I, ORIGINAL_ID};
+use super::db::{Db, F, I, ORIGINAL_ID};
 use super::dialect::{Dialect, Table, ETL_BLOCK_COLS, SUMMARY_COLS};
-use super::transport::{nan_f64, query_opt, query_vec, req_f64, req_i64, ColType, RowView, Transport, Value};
+use super::transport::{nan_f64, query_opt, query_vec, req_f64, req_i64, ColType, RowView, Value};
 use crate::blockset::{BlockCol, BlockCols, BlockSet, WindowDigest};
 use crate::error::{CoreError, Result};
 use crate::etl;
@@ -77,8 +77,8 @@ pub struct StoredMeta {
     pub default_view_bins: Option<i64>,
 }
 
-pub fn load_stored_meta(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<StoredMeta> {
-    let row = query_opt(t, &d.stored_meta(), &[id.into()], &[I; 5], |r| {
+pub fn load_stored_meta(db: &mut Db, id: i64) -> Result<StoredMeta> {
+    let row = query_opt(db.t, &db.d.stored_meta(), &[id.into()], &[I; 5], |r| {
         Ok(StoredMeta {
             total_blocks: r.i64(0)?,
             merged_interval_count: r.i64(1)?,
@@ -104,8 +104,7 @@ pub struct StoredAggregates {
 /// The ETL loader: only `analytics.schedule_blocks_analytics`, and of it only the columns `cols` (the rest of the
 /// block set stays empty). A digest needs the scheduled times, which are then read too.
 pub fn load_etl_blocks(
-    t: &mut dyn Transport,
-    d: Dialect,
+    db: &mut Db,
     id: i64,
     cols: BlockCols,
     intervals: Intervals,
@@ -127,7 +126,7 @@ pub fn load_etl_blocks(
         .collect();
     let blob_at = types.len();
     if read_blob {
-        types.push(long_col(t, &d.etl_max_blob_len(), id, false)?);
+        types.push(db.long_col(&db.d.etl_max_blob_len(), id, false)?);
     }
     let mut set = BlockSet::new();
     set.columns = cols;
@@ -138,7 +137,7 @@ pub fn load_etl_blocks(
         set.vis.reserve_exact(cap(meta.merged_interval_count));
     }
     let mut scratch: Vec<Period> = Vec::new();
-    t.query(&d.etl_blocks(cols, read_blob), &[id.into()], &types, &mut |r| {
+    db.t.query(&db.d.etl_blocks(cols, read_blob), &[id.into()], &types, &mut |r| {
         let block_id = req_i64(r, 0)?;
         // wanted[0] is the block id
         for (k, &c) in wanted.iter().enumerate().skip(1) {
@@ -192,14 +191,14 @@ pub fn load_etl_blocks(
     Ok(set)
 }
 
-pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggregates, meta: &StoredMeta) -> Result<StoredAggregates> {
+pub fn load_aggregates(db: &mut Db, id: i64, want: Aggregates, meta: &StoredMeta) -> Result<StoredAggregates> {
     let mut agg = StoredAggregates::default();
     let p = [Value::from(id)];
     if want.summary {
-        agg.summary = load_summary(t, d, id)?;
+        agg.summary = load_summary(db, id)?;
     }
     if want.rates {
-        agg.priority_rates = query_vec(t, &d.priority_rates(), &p, &[I, I, I, I, I, F, F, F, F, F], |r| {
+        agg.priority_rates = query_vec(db.t, &db.d.priority_rates(), &p, &[I, I, I, I, I, F, F, F, F, F], |r| {
             Ok(PriorityRateRow {
                 priority_value: req_i64(r, 0)?,
                 total_count: req_i64(r, 1)?,
@@ -213,7 +212,7 @@ pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggrega
                 requested_total_hours: req_f64(r, 9)?,
             })
         })?;
-        agg.visibility_bins = query_vec(t, &d.visibility_bins(), &p, &[I, F, F, F, I, I, F, F], |r| {
+        agg.visibility_bins = query_vec(db.t, &db.d.visibility_bins(), &p, &[I, F, F, F, I, I, F, F], |r| {
             Ok(RateBinRow {
                 bin_index: req_i64(r, 0)?,
                 bin_min: req_f64(r, 1)?,
@@ -225,7 +224,7 @@ pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggrega
                 priority_mean: req_f64(r, 7)?,
             })
         })?;
-        agg.heatmap = query_vec(t, &d.heatmap(), &p, &[I, I, F, F, I, I, F], |r| {
+        agg.heatmap = query_vec(db.t, &db.d.heatmap(), &p, &[I, I, F, F, I, I, F], |r| {
             Ok(HeatCell {
                 visibility_bin_index: req_i64(r, 0)?,
                 time_bin_index: req_i64(r, 1)?,
@@ -238,10 +237,10 @@ pub fn load_aggregates(t: &mut dyn Transport, d: Dialect, id: i64, want: Aggrega
         })?;
     }
     if want.default_view {
-        agg.default_view = load_default_view(t, d, id, meta)?;
+        agg.default_view = load_default_view(db, id, meta)?;
     }
     if want.time_bins {
-        agg.time_bins = query_vec(t, &d.time_bins(), &p, &[I; 10], time_bin_row)?;
+        agg.time_bins = query_vec(db.t, &db.d.time_bins(), &p, &[I; 10], time_bin_row)?;
     }
     Ok(agg)
 }
@@ -259,12 +258,12 @@ fn time_bin_row(r: &dyn RowView) -> Result<TimeBinRow> {
 }
 
 /// The stored default view; None when the ETL that wrote the schedule's analytics did not store one.
-fn load_default_view(t: &mut dyn Transport, d: Dialect, id: i64, meta: &StoredMeta) -> Result<Option<DefaultView>> {
+fn load_default_view(db: &mut Db, id: i64, meta: &StoredMeta) -> Result<Option<DefaultView>> {
     let Some(n_bins) = meta.default_view_bins else { return Ok(None) };
     let (t0, t1) = meta.range;
     let p = [Value::from(id)];
-    let bins = query_vec(t, &d.default_bins(), &p, &[I; 10], time_bin_row)?;
-    let days = query_vec(t, &d.visibility_days(), &p, &[I, I, F], |r| {
+    let bins = query_vec(db.t, &db.d.default_bins(), &p, &[I; 10], time_bin_row)?;
+    let days = query_vec(db.t, &db.d.visibility_days(), &p, &[I, I, F], |r| {
         Ok(DayRow { day_index: req_i64(r, 0)?, visible_blocks: req_i64(r, 1)?, visible_block_seconds: req_f64(r, 2)? })
     })?;
     if bins.len() as i64 != n_bins {
@@ -275,12 +274,12 @@ fn load_default_view(t: &mut dyn Transport, d: Dialect, id: i64, meta: &StoredMe
     Ok(Some(DefaultView { range, bins, days }))
 }
 
-fn load_summary(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<Option<Summary>> {
+fn load_summary(db: &mut Db, id: i64) -> Result<Option<Summary>> {
     let mut cols = [F; 42];
     for k in [0, 1, 2, 3, 41] {
         cols[k] = I;
     }
-    query_opt(t, &d.summary(), &[id.into()], &cols, |r| {
+    query_opt(db.t, &db.d.summary(), &[id.into()], &cols, |r| {
         Ok(Summary {
             total_blocks: req_i64(r, 0)?,
             scheduled_blocks: req_i64(r, 1)?,

@@ -1,22 +1,22 @@
 //! The legacy loader: the block set joined from the normalized tables, visibility parsed from the stored JSON
 //! (the ETL reads its input this way too).
 
-use super::db::{long_col, F, I, ORIGINAL_ID};
+use super::db::{Db, F, I, ORIGINAL_ID};
 use super::dialect::{Dialect, Table};
-use super::transport::{nan_f64, opt_text, req_f64, req_i64, Transport};
-use super::{periods_json, StoreConfig};
+use super::transport::{nan_f64, opt_text, req_f64, req_i64};
+use super::periods_json;
 use crate::blockset::{BlockRow, BlockSet};
 use crate::error::{CoreError, Result};
 
 /// The legacy loader: `schedule_scheduling_blocks ⨝ scheduling_blocks ⨝ targets ⟕ constraints ⟕ altitude ⟕ azimuth`.
-pub fn load_legacy_blocks(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64, with_visibility: bool) -> Result<BlockSet> {
-    let vis_col = if with_visibility { long_col(t, &d.legacy_max_json_len(), id, true)? } else { I };
+pub fn load_legacy_blocks(db: &mut Db, id: i64, with_visibility: bool) -> Result<BlockSet> {
+    let vis_col = if with_visibility { db.long_col(&db.d.legacy_max_json_len(), id, true)? } else { I };
     let cols = [I, ORIGINAL_ID, F, F, F, I, I, F, F, F, F, F, F, F, F, vis_col];
     let mut set = BlockSet::new();
-    t.query(&d.legacy_blocks(with_visibility), &[id.into()], &cols, &mut |r| {
+    db.t.query(&db.d.legacy_blocks(with_visibility), &[id.into()], &cols, &mut |r| {
         let block_id = req_i64(r, 0)?;
         let original = opt_text(r, 1)?;
-        let sched = cfg.scheduled(r.f64(13)?, r.f64(14)?);
+        let sched = db.cfg.scheduled(r.f64(13)?, r.f64(14)?);
         let row = BlockRow {
             block_id,
             original_id: original.unwrap_or_else(|| block_id.to_string()),

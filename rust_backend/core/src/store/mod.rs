@@ -27,9 +27,9 @@ use crate::error::{CoreError, Result};
 use crate::model::{ParsedSchedule, Period};
 
 pub use dialect::Dialect;
-pub use db::is_unique_violation;
+pub use db::{is_unique_violation, Db};
 pub use load_etl::{Aggregates, Intervals, LoadPlan, StoredAggregates, StoredMeta};
-use transport::{in_transaction, Transport};
+use transport::Transport;
 
 /// Where the data lives.
 #[derive(Clone, PartialEq)]
@@ -240,13 +240,18 @@ impl Store {
         }
     }
 
+    /// The context the store functions take, for one pooled connection.
+    pub fn db<'c>(&'c self, c: &'c mut Conn<'_>) -> Db<'c> {
+        Db::new(c.transport(), self.dialect, &self.cfg)
+    }
+
     /// Store a parsed upload with its analytics in one transaction. The caller has computed the checksum and
     /// checked `find_by_checksum` already (so no file is parsed twice); a concurrent identical upload that wins
     /// the race still yields `created = false` here.
     pub fn ingest(&self, parsed: &ParsedSchedule, name: &str, checksum: &str) -> Result<IngestResult> {
         let r = {
             let mut c = self.conn()?;
-            ingest::ingest(c.transport(), self.dialect, &self.cfg, parsed, name, checksum)?
+            ingest::ingest(&mut self.db(&mut c), parsed, name, checksum)?
         };
         match r {
             Some(r) => Ok(r),
@@ -259,64 +264,64 @@ impl Store {
     /// The stored schedule with this checksum, as an ingest result with `created = false`.
     pub fn find_by_checksum(&self, checksum: &str) -> Result<Option<IngestResult>> {
         let mut c = self.conn()?;
-        schedules::find_by_checksum(c.transport(), self.dialect, &self.cfg, checksum)
+        schedules::find_by_checksum(&mut self.db(&mut c), checksum)
     }
 
     pub fn user_add(&self, name: &str, password_hash: Option<&str>, role: &str) -> Result<()> {
         let mut c = self.conn()?;
-        accounts::user_add(c.transport(), self.dialect, name, password_hash, role)
+        accounts::user_add(&mut self.db(&mut c), name, password_hash, role)
     }
 
     pub fn user_get(&self, name: &str) -> Result<Option<accounts::UserRow>> {
         let mut c = self.conn()?;
-        accounts::user_get(c.transport(), self.dialect, name)
+        accounts::user_get(&mut self.db(&mut c), name)
     }
 
     pub fn user_list(&self) -> Result<Vec<accounts::UserRow>> {
         let mut c = self.conn()?;
-        accounts::user_list(c.transport(), self.dialect)
+        accounts::user_list(&mut self.db(&mut c))
     }
 
     pub fn user_update(&self, name: &str, password_hash: Option<&str>, disabled: Option<bool>) -> Result<bool> {
         let mut c = self.conn()?;
-        accounts::user_update(c.transport(), self.dialect, name, password_hash, disabled)
+        accounts::user_update(&mut self.db(&mut c), name, password_hash, disabled)
     }
 
     pub fn audit_append(&self, entry: &accounts::AuditEntry) -> Result<()> {
         let mut c = self.conn()?;
-        accounts::audit_append(c.transport(), self.dialect, entry)
+        accounts::audit_append(&mut self.db(&mut c), entry)
     }
 
     pub fn audit_list(&self, since: Option<&str>, limit: i64) -> Result<Vec<accounts::AuditRow>> {
         let mut c = self.conn()?;
-        accounts::audit_list(c.transport(), self.dialect, since, limit)
+        accounts::audit_list(&mut self.db(&mut c), since, limit)
     }
 
     /// The catalogue generation: changes whenever a schedule is stored, deleted or recomputed.
     pub fn catalogue_generation(&self) -> Result<i64> {
         let mut c = self.conn()?;
-        schedules::catalogue_generation(c.transport(), self.dialect)
+        schedules::catalogue_generation(&mut self.db(&mut c))
     }
 
     pub fn list_schedules(&self) -> Result<Vec<ScheduleListing>> {
         let mut c = self.conn()?;
-        schedules::list_where(c.transport(), self.dialect, &self.cfg, None)
+        schedules::list_where(&mut self.db(&mut c), None)
     }
 
     pub fn header(&self, id: i64) -> Result<ScheduleHeader> {
         let mut c = self.conn()?;
-        schedules::header(c.transport(), self.dialect, &self.cfg, id)
+        schedules::header(&mut self.db(&mut c), id)
     }
 
     /// Delete a schedule with its analytics and the blocks no other schedule references.
     pub fn delete(&self, id: i64) -> Result<bool> {
         let mut c = self.conn()?;
-        schedules::delete(c.transport(), self.dialect, id)
+        schedules::delete(&mut self.db(&mut c), id)
     }
 
     pub fn etl_status(&self, only: Option<i64>) -> Result<Vec<EtlStatus>> {
         let mut c = self.conn()?;
-        schedules::etl_status(c.transport(), self.dialect, &self.cfg, only)
+        schedules::etl_status(&mut self.db(&mut c), only)
     }
 
     /// Re-run the ETL of one schedule in its own transaction. Returns (state before, ran, milliseconds).
@@ -327,7 +332,7 @@ impl Store {
         }
         let t = Instant::now();
         let mut c = self.conn()?;
-        etl_write::backfill_in_tx(c.transport(), self.dialect, &self.cfg, id)?;
+        etl_write::backfill_in_tx(&mut self.db(&mut c), id)?;
         Ok((before, true, t.elapsed().as_millis() as i64))
     }
 
@@ -335,21 +340,21 @@ impl Store {
     /// value, doing nothing else. Returns (rows, values touched).
     pub fn raw_scan(&self, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
         let mut c = self.conn()?;
-        schedules::raw_scan(c.transport(), self.dialect, id, table, columns)
+        schedules::raw_scan(&mut self.db(&mut c), id, table, columns)
     }
 
     pub fn all_schedule_ids(&self) -> Result<Vec<i64>> {
         let mut c = self.conn()?;
-        schedules::all_schedule_ids(c.transport(), self.dialect)
+        schedules::all_schedule_ids(&mut self.db(&mut c))
     }
 
     /// Legacy path: joins over the normalized tables, visibility parsed from the stored JSON.
     pub fn load_legacy(&self, id: i64, plan: &LoadPlan) -> Result<(ScheduleFacts, BlockSet)> {
         let mut c = self.conn()?;
-        let (d, cfg) = (self.dialect, &self.cfg);
-        in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = schedules::load_facts(t, d, id, plan.dark_periods)?;
-            let blocks = load_legacy::load_legacy_blocks(t, d, cfg, id, plan.visibility)?;
+        let mut db = self.db(&mut c);
+        db.in_transaction(self.dialect.begin_read_sql(), |db| {
+            let facts = schedules::load_facts(db, id, plan.dark_periods)?;
+            let blocks = load_legacy::load_legacy_blocks(db, id, plan.visibility)?;
             Ok((facts, blocks))
         })
     }
@@ -358,18 +363,18 @@ impl Store {
     /// pre-aggregated tables a flow asks for (`plan` says which columns and tables).
     pub fn load_etl(&self, id: i64, plan: &LoadPlan) -> Result<(ScheduleFacts, BlockSet, StoredAggregates)> {
         let mut c = self.conn()?;
-        let d = self.dialect;
-        in_transaction(c.transport(), d.begin_read_sql(), |t| {
-            let facts = schedules::load_facts(t, d, id, plan.dark_periods)?;
-            let (state, _, _, _) = schedules::analytics_state(t, d, &self.cfg, id, &facts.checksum)?;
+        let mut db = self.db(&mut c);
+        db.in_transaction(self.dialect.begin_read_sql(), |db| {
+            let facts = schedules::load_facts(db, id, plan.dark_periods)?;
+            let (state, _, _, _) = schedules::analytics_state(db, id, &facts.checksum)?;
             if state != AnalyticsState::Fresh {
                 return Err(CoreError::AnalyticsMissing { schedule_id: id, reason: state.as_str().to_string() });
             }
-            let meta = load_etl::load_stored_meta(t, d, id)?;
-            let agg = load_etl::load_aggregates(t, d, id, plan.aggregates, &meta)?;
+            let meta = load_etl::load_stored_meta(db, id)?;
+            let agg = load_etl::load_aggregates(db, id, plan.aggregates, &meta)?;
             // A stored default view replaces the intervals (the largest column by far).
             let intervals = if agg.default_view.is_some() { Intervals::Skip } else { plan.intervals };
-            let blocks = load_etl::load_etl_blocks(t, d, id, plan.columns, intervals, &meta)?;
+            let blocks = load_etl::load_etl_blocks(db, id, plan.columns, intervals, &meta)?;
             Ok((facts, blocks, agg))
         })
     }

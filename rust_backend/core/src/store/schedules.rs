@@ -1,35 +1,36 @@
 //! Schedule administration: the catalogue generation, listing, headers and analytics freshness, delete,
 //! `tsi etl status`, the schedule row the loaders start from, and the benchmark's raw scan.
 
-use super::db::{CHECKSUM, F, I, NAME, STAMP};
+use super::db::{Db, CHECKSUM, F, I, NAME, STAMP};
 use super::dialect::{multi_row_sizes, placeholders, Dialect, Table, ANALYTICS_TABLES};
-use super::transport::{in_transaction, opt_text, query_opt, query_vec, req_i64, req_text, ColType, Transport, Value};
-use super::{periods_json, AnalyticsState, EtlStatus, IngestResult, ScheduleListing, StoreConfig};
+use super::transport::{opt_text, query_opt, query_vec, req_i64, req_text, ColType, Value};
+use super::{periods_json, AnalyticsState, EtlStatus, IngestResult, ScheduleListing};
 use crate::blockset::ScheduleFacts;
 use crate::error::{CoreError, Result};
 use crate::ETL_VERSION;
 
 /// The catalogue generation (operations.md §3): bumped by every change, read once per request.
-pub fn catalogue_generation(t: &mut dyn Transport, d: Dialect) -> Result<i64> {
-    query_opt(t, &d.catalogue_generation(), &[], &[I], |r| req_i64(r, 0))?
+pub fn catalogue_generation(db: &mut Db) -> Result<i64> {
+    query_opt(db.t, &db.d.catalogue_generation(), &[], &[I], |r| req_i64(r, 0))?
         .ok_or_else(|| CoreError::db("the catalogue generation row is missing (run `tsi db upgrade`)"))
 }
 
 /// Bump the catalogue generation inside the caller's write transaction.
-pub(super) fn bump_generation(t: &mut dyn Transport, d: Dialect) -> Result<()> {
-    t.execute(&d.bump_generation(), &[]).map(|_| ())
+pub(super) fn bump_generation(db: &mut Db) -> Result<()> {
+    db.t.execute(&db.d.bump_generation(), &[]).map(|_| ())
 }
 
 /// The stored schedule with this checksum as an ingest result (`created = false`). Both reads see one
 /// snapshot, so a concurrent delete yields either the whole row or nothing, never an error in between.
-pub fn find_by_checksum(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, checksum: &str) -> Result<Option<IngestResult>> {
-    in_transaction(t, d.begin_read_sql(), |t| find_by_checksum_in_tx(t, d, cfg, checksum))
+pub fn find_by_checksum(db: &mut Db, checksum: &str) -> Result<Option<IngestResult>> {
+    let begin = db.d.begin_read_sql();
+    db.in_transaction(begin, |db| find_by_checksum_in_tx(db, checksum))
 }
 
-fn find_by_checksum_in_tx(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, checksum: &str) -> Result<Option<IngestResult>> {
-    let id = query_opt(t, &d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?;
+fn find_by_checksum_in_tx(db: &mut Db, checksum: &str) -> Result<Option<IngestResult>> {
+    let id = query_opt(db.t, &db.d.schedule_id_by_checksum(), &[checksum.into()], &[I], |r| req_i64(r, 0))?;
     let Some(id) = id else { return Ok(None) };
-    let Some(l) = list_where(t, d, cfg, Some(id))?.into_iter().next() else { return Ok(None) };
+    let Some(l) = list_where(db, Some(id))?.into_iter().next() else { return Ok(None) };
     Ok(Some(IngestResult {
         schedule_id: id,
         name: l.name,
@@ -41,18 +42,18 @@ fn find_by_checksum_in_tx(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, 
     }))
 }
 
-pub fn list_where(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Option<i64>) -> Result<Vec<ScheduleListing>> {
-    let s = cfg.sentinel_mjd;
+pub fn list_where(db: &mut Db, only: Option<i64>) -> Result<Vec<ScheduleListing>> {
+    let s = db.cfg.sentinel_mjd;
     let rows = query_vec(
-        t,
-        &d.list_schedules(),
+        db.t,
+        &db.d.list_schedules(),
         &[s.into(), s.into(), only.into(), only.into()],
         &[I, NAME, STAMP, CHECKSUM, I, I],
         |r| Ok((req_i64(r, 0)?, req_text(r, 1)?, req_text(r, 2)?, req_text(r, 3)?, req_i64(r, 4)?, req_i64(r, 5)?)),
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, name, ts, checksum, blocks, scheduled) in rows {
-        let state = analytics_state(t, d, cfg, id, &checksum)?.0;
+        let state = analytics_state(db, id, &checksum)?.0;
         out.push(ScheduleListing { schedule_id: id, name, upload_timestamp: ts, checksum, blocks, scheduled, analytics: state });
     }
     Ok(out)
@@ -61,13 +62,13 @@ pub fn list_where(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Op
 /// Freshness, stamp, ETL version and `updated_at` of a schedule's analytics.
 pub type AnalyticsInfo = (AnalyticsState, Option<String>, Option<i64>, Option<String>);
 
-pub fn analytics_state(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64, checksum: &str) -> Result<AnalyticsInfo> {
-    let row = query_opt(t, &d.summary_state(), &[id.into()], &[I, CHECKSUM, F, STAMP], |r| {
+pub fn analytics_state(db: &mut Db, id: i64, checksum: &str) -> Result<AnalyticsInfo> {
+    let row = query_opt(db.t, &db.d.summary_state(), &[id.into()], &[I, CHECKSUM, F, STAMP], |r| {
         Ok((r.i64(0)?, opt_text(r, 1)?, r.f64(2)?, req_text(r, 3)?))
     })?;
     let Some((ver, src, sentinel, updated)) = row else { return Ok((AnalyticsState::Missing, None, None, None)) };
-    let has_meta = query_opt(t, &d.metadata_exists(), &[id.into()], &[I], |_| Ok(()))?.is_some();
-    let sentinel_ok = match (sentinel, cfg.sentinel_mjd) {
+    let has_meta = query_opt(db.t, &db.d.metadata_exists(), &[id.into()], &[I], |_| Ok(()))?.is_some();
+    let sentinel_ok = match (sentinel, db.cfg.sentinel_mjd) {
         (None, None) => true,
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -78,39 +79,40 @@ pub fn analytics_state(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id:
     Ok((state, stamp, ver, Some(updated)))
 }
 
-pub fn header(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, id: i64) -> Result<super::ScheduleHeader> {
-    let row = query_opt(t, &d.header(), &[id.into()], &[NAME, CHECKSUM, STAMP], |r| {
+pub fn header(db: &mut Db, id: i64) -> Result<super::ScheduleHeader> {
+    let row = query_opt(db.t, &db.d.header(), &[id.into()], &[NAME, CHECKSUM, STAMP], |r| {
         Ok((req_text(r, 0)?, req_text(r, 1)?, req_text(r, 2)?))
     })?;
     let (name, checksum, ts) = row.ok_or(CoreError::NotFound { schedule_id: id })?;
-    let (state, stamp, _, _) = analytics_state(t, d, cfg, id, &checksum)?;
+    let (state, stamp, _, _) = analytics_state(db, id, &checksum)?;
     Ok(super::ScheduleHeader { schedule_id: id, name, checksum, upload_timestamp: ts, analytics_state: state, analytics_stamp: stamp })
 }
 
 /// Delete a schedule with its analytics and the blocks no other schedule references (data-model.md §6).
-pub fn delete(t: &mut dyn Transport, d: Dialect, id: i64) -> Result<bool> {
-    in_transaction(t, d.begin_sql(), |t| {
-        if query_opt(t, &d.schedule_exists(), &[id.into()], &[I], |_| Ok(()))?.is_none() {
+pub fn delete(db: &mut Db, id: i64) -> Result<bool> {
+    let begin = db.d.begin_sql();
+    db.in_transaction(begin, |db| {
+        if query_opt(db.t, &db.d.schedule_exists(), &[id.into()], &[I], |_| Ok(()))?.is_none() {
             return Ok(false);
         }
         for tb in ANALYTICS_TABLES {
-            t.execute(&d.delete_for_schedule(tb), &[id.into()])?;
+            db.t.execute(&db.d.delete_for_schedule(tb), &[id.into()])?;
         }
-        let blocks = query_vec(t, &d.member_block_ids(), &[id.into()], &[I], |r| req_i64(r, 0))?;
+        let blocks = query_vec(db.t, &db.d.member_block_ids(), &[id.into()], &[I], |r| req_i64(r, 0))?;
         // Membership rows cascade with the schedule row.
-        t.execute(&d.delete_for_schedule(Table::Schedules), &[id.into()])?;
-        let per = d.rows_per_statement(1);
+        db.t.execute(&db.d.delete_for_schedule(Table::Schedules), &[id.into()])?;
+        let per = db.d.rows_per_statement(1);
         for part in blocks.chunks(per) {
             let params: Vec<Value> = part.iter().map(|&b| b.into()).collect();
-            t.execute(&d.delete_orphan_blocks(part.len()), &params)?;
+            db.t.execute(&db.d.delete_orphan_blocks(part.len()), &params)?;
         }
-        bump_generation(t, d)?;
+        bump_generation(db)?;
         Ok(true)
     })
 }
 
-pub fn etl_status(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Option<i64>) -> Result<Vec<EtlStatus>> {
-    let ids = query_vec(t, &d.schedules_for_status(), &[only.into(), only.into()], &[I, NAME, CHECKSUM], |r| {
+pub fn etl_status(db: &mut Db, only: Option<i64>) -> Result<Vec<EtlStatus>> {
+    let ids = query_vec(db.t, &db.d.schedules_for_status(), &[only.into(), only.into()], &[I, NAME, CHECKSUM], |r| {
         Ok((req_i64(r, 0)?, req_text(r, 1)?, req_text(r, 2)?))
     })?;
     if let (Some(id), true) = (only, ids.is_empty()) {
@@ -118,12 +120,12 @@ pub fn etl_status(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Op
     }
     let mut out = Vec::new();
     for (id, name, checksum) in ids {
-        let (state, _, ver, updated) = analytics_state(t, d, cfg, id, &checksum)?;
-        let src = query_opt(t, &d.source_checksum(), &[id.into()], &[CHECKSUM], |r| opt_text(r, 0))?.flatten();
-        let ms = query_opt(t, &d.etl_duration(), &[id.into()], &[I], |r| req_i64(r, 0))?;
+        let (state, _, ver, updated) = analytics_state(db, id, &checksum)?;
+        let src = query_opt(db.t, &db.d.source_checksum(), &[id.into()], &[CHECKSUM], |r| opt_text(r, 0))?.flatten();
+        let ms = query_opt(db.t, &db.d.etl_duration(), &[id.into()], &[I], |r| req_i64(r, 0))?;
         let mut counts = Vec::new();
         for tb in ANALYTICS_TABLES {
-            let n = query_opt(t, &d.count_for_schedule(tb), &[id.into()], &[I], |r| req_i64(r, 0))?.unwrap_or(0);
+            let n = query_opt(db.t, &db.d.count_for_schedule(tb), &[id.into()], &[I], |r| req_i64(r, 0))?.unwrap_or(0);
             counts.push((tb.base_name().to_string(), n));
         }
         out.push(EtlStatus {
@@ -141,7 +143,7 @@ pub fn etl_status(t: &mut dyn Transport, d: Dialect, cfg: &StoreConfig, only: Op
 }
 
 /// Benchmark reference: read the given columns of one table for a schedule and touch every value.
-pub fn raw_scan(t: &mut dyn Transport, d: Dialect, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
+pub fn raw_scan(db: &mut Db, id: i64, table: &str, columns: &[String]) -> Result<(i64, i64)> {
     let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ok(table.replace('.', "_").as_str()) || !columns.iter().all(|c| ok(c)) || columns.is_empty() {
         return Err(CoreError::value("raw_scan: table and column names must be identifiers"));
@@ -149,7 +151,7 @@ pub fn raw_scan(t: &mut dyn Transport, d: Dialect, id: i64, table: &str, columns
     let tb = Table::from_name(table).ok_or_else(|| CoreError::value(format!("raw_scan: unknown table '{table}'")))?;
     let cols = vec![ColType::Any; columns.len()];
     let (mut n, mut touched) = (0i64, 0i64);
-    t.query(&d.raw_scan(tb, columns), &[id.into()], &cols, &mut |r| {
+    db.t.query(&db.d.raw_scan(tb, columns), &[id.into()], &cols, &mut |r| {
         n += 1;
         for k in 0..columns.len() {
             touched += r.touch(k)?;
@@ -159,13 +161,13 @@ pub fn raw_scan(t: &mut dyn Transport, d: Dialect, id: i64, table: &str, columns
     Ok((n, touched))
 }
 
-pub fn all_schedule_ids(t: &mut dyn Transport, d: Dialect) -> Result<Vec<i64>> {
-    query_vec(t, &d.all_schedule_ids(), &[], &[I], |r| req_i64(r, 0))
+pub fn all_schedule_ids(db: &mut Db) -> Result<Vec<i64>> {
+    query_vec(db.t, &db.d.all_schedule_ids(), &[], &[I], |r| req_i64(r, 0))
 }
 
 /// The schedule row; its dark periods only with `dark_periods` (else empty, and the JSON is not read).
-pub fn load_facts(t: &mut dyn Transport, d: Dialect, id: i64, dark_periods: bool) -> Result<ScheduleFacts> {
-    let row = query_opt(t, &d.facts(dark_periods), &[id.into()], &[NAME, CHECKSUM, ColType::LongText], |r| {
+pub fn load_facts(db: &mut Db, id: i64, dark_periods: bool) -> Result<ScheduleFacts> {
+    let row = query_opt(db.t, &db.d.facts(dark_periods), &[id.into()], &[NAME, CHECKSUM, ColType::LongText], |r| {
         Ok((req_text(r, 0)?, req_text(r, 1)?, opt_text(r, 2)?))
     })?;
     let (name, checksum, dark) = row.ok_or(CoreError::NotFound { schedule_id: id })?;
