@@ -147,26 +147,7 @@ pub fn visibility_map(
     stored_bins: Option<&[TimeBinRow]>,
     stored_default: Option<&DefaultView>,
 ) -> Result<Val, CoreError> {
-    match p.binning {
-        Binning::Count(n) if !(1..=MAX_BINS).contains(&n) => {
-            return Err(CoreError::value(format!("n_bins must be in 1..{MAX_BINS} (got {n})")))
-        }
-        Binning::Seconds(w) if w < 1 => return Err(CoreError::value(format!("bin_seconds must be >= 1 (got {w})"))),
-        _ => {}
-    }
-    for (name, v) in [("priority_min", p.priority_min), ("priority_max", p.priority_max)] {
-        if let Some(x) = v {
-            if x.is_nan() {
-                return Err(CoreError::value(format!("{name} must be a number")));
-            }
-        }
-    }
-    if let (Some(lo), Some(hi)) = (p.priority_min, p.priority_max) {
-        if lo > hi {
-            return Err(CoreError::value(format!("priority_min ({lo}) must be <= priority_max ({hi})")));
-        }
-    }
-
+    check_params(p)?;
     let n_blocks = b.len();
     // The stored default view (ETL path; the intervals were then not read) carries the schedule range.
     let stored_default = stored_default.filter(|_| p.is_default_view());
@@ -182,44 +163,13 @@ pub fn visibility_map(
     };
     let has_vis = sched_range.is_some();
 
-    // Selection.
-    let known: HashSet<&str> = b.original_id.iter().collect();
-    let (id_filter, unknown) = match &p.block_ids {
-        Some(ids) => {
-            let set: HashSet<&str> = ids.iter().map(|s| s.as_str()).collect();
-            let unknown = set.iter().filter(|s| !known.contains(*s)).count();
-            (Some(set), unknown)
-        }
-        None => (None, 0),
-    };
-    let selected: Vec<bool> = (0..n_blocks)
-        .map(|i| {
-            let pr = b.priority[i];
-            p.priority_min.map_or(true, |lo| pr >= lo)
-                && p.priority_max.map_or(true, |hi| pr <= hi)
-                && id_filter.as_ref().map_or(true, |set| set.contains(&b.original_id[i]))
-        })
-        .collect();
-    let sel_idx: Vec<usize> = (0..n_blocks).filter(|&i| selected[i]).collect();
+    let Selection { selected, sel_idx, unknown } = select(b, p);
     let pb = PriorityBins::from_priorities(&b.priority);
     let bins = pb.bins_of(&b.priority);
     let no_filters = p.priority_min.is_none() && p.priority_max.is_none() && p.block_ids.is_none();
 
-    // Histogram.
-    let mut h_start = Vec::new();
-    let mut h_end = Vec::new();
-    let mut h_count = Vec::new();
-    let mut h_q: [Vec<i64>; 4] = Default::default();
-    let mut h_s = Vec::new();
-    let mut h_u = Vec::new();
-    // Calendar.
-    let mut c_date = Vec::new();
-    let mut c_month = Vec::new();
-    let mut c_day: Vec<u8> = Vec::new();
-    let mut c_blocks = Vec::new();
-    let mut c_hours = Vec::new();
-    let mut c_dark = Vec::new();
-
+    let mut hist: Vec<TimeBinRow> = Vec::new();
+    let mut cal = Calendar::default();
     let mut n_out = 0usize;
     let mut bin_seconds: Option<i64> = match p.binning {
         Binning::Seconds(w) => Some(w),
@@ -229,87 +179,17 @@ pub fn visibility_map(
         bin_seconds = Some(w);
         if has_vis {
             n_out = n;
-            let grid = Grid::new(start, end, w);
-            debug_assert_eq!(grid.n, n);
-            let clip = (start as f64, end as f64);
-            let use_stored = match stored_bins {
-                Some(rows) => {
-                    w == 900
-                        && p.start_unix.is_none()
-                        && p.end_unix.is_none()
-                        && no_filters
-                        && rows.len() == n
-                        && rows.first().map_or(true, |r| r.bin_start_unix == start)
-                }
-                None => false,
-            };
-            // Calendar: UTC days from the day of start to the day of end − 1 s.
-            let d0 = start.div_euclid(86_400);
-            let d1 = (end - 1).div_euclid(86_400);
-            let ndays = (d1 - d0 + 1) as usize;
-            if ndays as i64 > MAX_BINS {
-                return Err(CoreError::value(format!(
-                    "the range spans {ndays} days (limit {MAX_BINS}): choose a shorter range"
-                )));
-            }
-            let days = Days::new(d0, d1);
-            // The histogram: stored rows where they apply (the default view, or the 900-s grid), else the tally.
-            let (hist, day_totals, hours) = if let Some(dv) = stored_default {
-                let fits = dv.bins.len() == n
-                    && dv.bins.first().map_or(true, |r| r.bin_start_unix == start)
-                    && dv.days.len() == ndays
-                    && dv.days.first().map_or(true, |r| r.day_index == d0);
-                if !fits {
-                    return Err(CoreError::db(format!(
-                        "schedule {}: the stored default visibility rows do not match its range (run `tsi etl backfill --force`)",
-                        facts.schedule_id
-                    )));
-                }
-                let totals = dv.days.iter().map(|r| r.visible_blocks).collect();
-                let secs = dv.days.iter().map(|r| r.visible_block_seconds).collect();
-                (dv.bins.clone(), totals, seconds_to_hours(secs))
-            } else {
-                let hist_grid = if use_stored { None } else { Some(&grid) };
-                let (counts, day_totals, seconds) = tally_selected(b, &sel_idx, &bins, hist_grid, &days, clip);
-                let hist = match (stored_bins.filter(|_| use_stored), counts) {
-                    (Some(rows), _) => rows.to_vec(),
-                    (None, Some(c)) => c.rows(&grid),
-                    (None, None) => unreachable!("the tally computes the histogram when no stored rows are used"),
-                };
-                (hist, day_totals, seconds_to_hours(seconds))
-            };
-            h_start = hist.iter().map(|r| r.bin_start_unix).collect();
-            h_end = hist.iter().map(|r| r.bin_end_unix).collect();
-            h_count = hist.iter().map(|r| r.total_visible_count).collect();
-            h_q = std::array::from_fn(|q| hist.iter().map(|r| r.priority_q_count[q]).collect());
-            h_s = hist.iter().map(|r| r.scheduled_visible_count).collect();
-            h_u = hist.iter().map(|r| r.unscheduled_visible_count).collect();
-
-            let mut dark = facts.dark_periods.clone();
-            let mut dark_h = vec![0.0; ndays + 1]; // + the spare slot of `add_seconds`
-            for per in merge_periods(&mut dark) {
-                let (s, e) = (unix(per.start).max(clip.0), unix(per.stop).min(clip.1));
-                if !(s < e) {
-                    continue; // outside the range
-                }
-                let (a, z) = days.span(s, e);
-                if a <= z {
-                    days.add_seconds(&mut dark_h, a as usize, z as usize, s, e);
-                }
-            }
-            for k in 0..ndays {
-                let (y, m, d) = civil_from_days(d0 + k as i64);
-                c_date.push(date_label(y, m, d));
-                c_month.push(month_label(y, m));
-                c_day.push(d as u8);
-            }
-            c_blocks = day_totals;
-            c_hours = hours;
-            dark_h.truncate(ndays);
-            c_dark = seconds_to_hours(dark_h);
+            let m = MapInputs { facts, b, p, stored_bins, stored_default, sel_idx: &sel_idx, bins: &bins, no_filters };
+            (hist, cal) = histogram_and_calendar(&m, start, end, w, n)?;
         }
     }
 
+    let h_start: Vec<i64> = hist.iter().map(|r| r.bin_start_unix).collect();
+    let h_end: Vec<i64> = hist.iter().map(|r| r.bin_end_unix).collect();
+    let h_count: Vec<i64> = hist.iter().map(|r| r.total_visible_count).collect();
+    let h_q: [Vec<i64>; 4] = std::array::from_fn(|q| hist.iter().map(|r| r.priority_q_count[q]).collect());
+    let h_s: Vec<i64> = hist.iter().map(|r| r.scheduled_visible_count).collect();
+    let h_u: Vec<i64> = hist.iter().map(|r| r.unscheduled_visible_count).collect();
     let max_count = h_count.iter().copied().max().unwrap_or(0);
     let mean_count =
         if h_count.is_empty() { None } else { Some(h_count.iter().sum::<i64>() as f64 / h_count.len() as f64) };
@@ -338,12 +218,12 @@ pub fn visibility_map(
         .put("count_unscheduled", h_u)
         .build();
     let calendar = dict()
-        .put("date", c_date)
-        .put("month", c_month)
-        .put("day", c_day)
-        .put("visible_blocks", c_blocks)
-        .put("visible_block_hours", c_hours)
-        .put("dark_hours", c_dark)
+        .put("date", cal.date)
+        .put("month", cal.month)
+        .put("day", cal.day)
+        .put("visible_blocks", cal.blocks)
+        .put("visible_block_hours", cal.hours)
+        .put("dark_hours", cal.dark)
         .build();
     let dark_periods = dict()
         .put("start_mjd", dark_sorted.iter().map(|d| d.start).collect::<Vec<f64>>())
@@ -375,6 +255,164 @@ pub fn visibility_map(
         .put("blocks", blocks)
         .put("summary", summary)
         .build())
+}
+
+/// The parameters' own rules (bins, priority bounds).
+fn check_params(p: &VisibilityParams) -> Result<(), CoreError> {
+    match p.binning {
+        Binning::Count(n) if !(1..=MAX_BINS).contains(&n) => {
+            return Err(CoreError::value(format!("n_bins must be in 1..{MAX_BINS} (got {n})")))
+        }
+        Binning::Seconds(w) if w < 1 => return Err(CoreError::value(format!("bin_seconds must be >= 1 (got {w})"))),
+        _ => {}
+    }
+    for (name, v) in [("priority_min", p.priority_min), ("priority_max", p.priority_max)] {
+        if let Some(x) = v {
+            if x.is_nan() {
+                return Err(CoreError::value(format!("{name} must be a number")));
+            }
+        }
+    }
+    if let (Some(lo), Some(hi)) = (p.priority_min, p.priority_max) {
+        if lo > hi {
+            return Err(CoreError::value(format!("priority_min ({lo}) must be <= priority_max ({hi})")));
+        }
+    }
+    Ok(())
+}
+
+/// The blocks a request selects: by priority range and original id.
+struct Selection {
+    /// Per block.
+    selected: Vec<bool>,
+    /// Indices of the selected blocks.
+    sel_idx: Vec<usize>,
+    /// Asked-for ids no block has.
+    unknown: usize,
+}
+
+fn select(b: &BlockSet, p: &VisibilityParams) -> Selection {
+    let n_blocks = b.len();
+    let known: HashSet<&str> = b.original_id.iter().collect();
+    let (id_filter, unknown) = match &p.block_ids {
+        Some(ids) => {
+            let set: HashSet<&str> = ids.iter().map(|s| s.as_str()).collect();
+            let unknown = set.iter().filter(|s| !known.contains(*s)).count();
+            (Some(set), unknown)
+        }
+        None => (None, 0),
+    };
+    let selected: Vec<bool> = (0..n_blocks)
+        .map(|i| {
+            let pr = b.priority[i];
+            p.priority_min.map_or(true, |lo| pr >= lo)
+                && p.priority_max.map_or(true, |hi| pr <= hi)
+                && id_filter.as_ref().map_or(true, |set| set.contains(&b.original_id[i]))
+        })
+        .collect();
+    let sel_idx = (0..n_blocks).filter(|&i| selected[i]).collect();
+    Selection { selected, sel_idx, unknown }
+}
+
+/// What the histogram and the calendar are computed from.
+struct MapInputs<'a> {
+    facts: &'a ScheduleFacts,
+    b: &'a BlockSet,
+    p: &'a VisibilityParams,
+    stored_bins: Option<&'a [TimeBinRow]>,
+    stored_default: Option<&'a DefaultView>,
+    sel_idx: &'a [usize],
+    bins: &'a [u8],
+    no_filters: bool,
+}
+
+/// The calendar's columns, one entry per UTC day of the range.
+#[derive(Default)]
+struct Calendar {
+    date: Vec<String>,
+    month: Vec<String>,
+    day: Vec<u8>,
+    blocks: Vec<i64>,
+    hours: Vec<f64>,
+    dark: Vec<f64>,
+}
+
+/// The histogram rows over [start, end) in `n` bins of `w` seconds, and the calendar of the same range.
+fn histogram_and_calendar(inp: &MapInputs, start: i64, end: i64, w: i64, n: usize) -> Result<(Vec<TimeBinRow>, Calendar), CoreError> {
+    let grid = Grid::new(start, end, w);
+    debug_assert_eq!(grid.n, n);
+    let clip = (start as f64, end as f64);
+    let use_stored = match inp.stored_bins {
+        Some(rows) => {
+            w == 900
+                && inp.p.start_unix.is_none()
+                && inp.p.end_unix.is_none()
+                && inp.no_filters
+                && rows.len() == n
+                && rows.first().map_or(true, |r| r.bin_start_unix == start)
+        }
+        None => false,
+    };
+    // Calendar: UTC days from the day of start to the day of end − 1 s.
+    let d0 = start.div_euclid(86_400);
+    let d1 = (end - 1).div_euclid(86_400);
+    let ndays = (d1 - d0 + 1) as usize;
+    if ndays as i64 > MAX_BINS {
+        return Err(CoreError::value(format!(
+            "the range spans {ndays} days (limit {MAX_BINS}): choose a shorter range"
+        )));
+    }
+    let days = Days::new(d0, d1);
+    // The histogram: stored rows where they apply (the default view, or the 900-s grid), else the tally.
+    let (hist, day_totals, hours) = if let Some(dv) = inp.stored_default {
+        let fits = dv.bins.len() == n
+            && dv.bins.first().map_or(true, |r| r.bin_start_unix == start)
+            && dv.days.len() == ndays
+            && dv.days.first().map_or(true, |r| r.day_index == d0);
+        if !fits {
+            return Err(CoreError::db(format!(
+                "schedule {}: the stored default visibility rows do not match its range (run `tsi etl backfill --force`)",
+                inp.facts.schedule_id
+            )));
+        }
+        let totals = dv.days.iter().map(|r| r.visible_blocks).collect();
+        let secs = dv.days.iter().map(|r| r.visible_block_seconds).collect();
+        (dv.bins.clone(), totals, seconds_to_hours(secs))
+    } else {
+        let hist_grid = if use_stored { None } else { Some(&grid) };
+        let (counts, day_totals, seconds) = tally_selected(inp.b, inp.sel_idx, inp.bins, hist_grid, &days, clip);
+        let hist = match (inp.stored_bins.filter(|_| use_stored), counts) {
+            (Some(rows), _) => rows.to_vec(),
+            (None, Some(c)) => c.rows(&grid),
+            (None, None) => unreachable!("the tally computes the histogram when no stored rows are used"),
+        };
+        (hist, day_totals, seconds_to_hours(seconds))
+    };
+
+    let mut dark = inp.facts.dark_periods.clone();
+    let mut dark_h = vec![0.0; ndays + 1]; // + the spare slot of `add_seconds`
+    for per in merge_periods(&mut dark) {
+        let (s, e) = (unix(per.start).max(clip.0), unix(per.stop).min(clip.1));
+        if !(s < e) {
+            continue; // outside the range
+        }
+        let (a, z) = days.span(s, e);
+        if a <= z {
+            days.add_seconds(&mut dark_h, a as usize, z as usize, s, e);
+        }
+    }
+    let mut cal = Calendar::default();
+    for k in 0..ndays {
+        let (y, m, d) = civil_from_days(d0 + k as i64);
+        cal.date.push(date_label(y, m, d));
+        cal.month.push(month_label(y, m));
+        cal.day.push(d as u8);
+    }
+    cal.blocks = day_totals;
+    cal.hours = hours;
+    dark_h.truncate(ndays);
+    cal.dark = seconds_to_hours(dark_h);
+    Ok((hist, cal))
 }
 
 const DAY: i64 = 86_400;

@@ -9,11 +9,13 @@ use super::dialect::{self, multi_row_sizes, placeholders, Dialect, Table, ANALYT
 use super::load_legacy::load_legacy_blocks;
 use super::schedules::bump_generation;
 use super::transport::{query_opt, req_text, Value};
+use crate::blockset::BlockSet;
 use crate::error::{CoreError, Result};
 use crate::etl::{self, Analytics};
 use crate::ETL_VERSION;
 
-/// Run the ETL of one schedule inside the caller's transaction (data-model.md §5).
+/// Run the ETL of one schedule inside the caller's transaction (data-model.md §5): read the legacy join,
+/// compute, replace the analytics rows table by table, the summary row last.
 pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
     let t0 = Instant::now();
     let b = load_legacy_blocks(db, id, true)?;
@@ -21,6 +23,16 @@ pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
     for tb in ANALYTICS_TABLES {
         db.t.execute(&db.d.delete_for_schedule(tb), &[id.into()])?;
     }
+    write_blocks(db, id, &b, &a)?;
+    write_aggregates(db, id, &a)?;
+    let ms = t0.elapsed().as_millis() as i64;
+    write_metadata(db, id, &b, &a, ms)?;
+    write_summary(db, id, &a)?;
+    Ok(a)
+}
+
+/// `schedule_blocks_analytics`: one row per block, with its merged visibility intervals.
+fn write_blocks(db: &mut Db, id: i64, b: &BlockSet, a: &Analytics) -> Result<()> {
     let nn = |x: f64| if x.is_nan() { None } else { Some(x) };
     bulk_insert(db, Table::BlocksAnalytics, &dialect::BLOCKS_ANALYTICS_COLS, b.len(), &mut |i, buf| {
         buf.extend([
@@ -47,6 +59,12 @@ pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
             etl::encode_intervals(&b, i).into(),
         ]);
     })?;
+    Ok(())
+}
+
+/// The pre-aggregated tables: priority rates, visibility bins, heatmap, time bins, the default view's bins and
+/// days.
+fn write_aggregates(db: &mut Db, id: i64, a: &Analytics) -> Result<()> {
     bulk_insert(db, Table::PriorityRates, &dialect::PRIORITY_RATES_COLS, a.priority_rates.len(), &mut |i, buf| {
         let r = &a.priority_rates[i];
         buf.extend([
@@ -113,8 +131,12 @@ pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
         let r = &days[i];
         buf.extend([Value::from(id), r.day_index.into(), r.visible_blocks.into(), r.visible_block_seconds.into()]);
     })?;
+    Ok(())
+}
+
+/// `schedule_visibility_metadata`, with the ETL's duration so far (`ms`).
+fn write_metadata(db: &mut Db, id: i64, b: &BlockSet, a: &Analytics, ms: i64) -> Result<()> {
     let m = &a.metadata;
-    let ms = t0.elapsed().as_millis() as i64;
     bulk_insert(db, Table::VisibilityMetadata, &dialect::METADATA_COLS, 1, &mut |_, buf| {
         buf.extend([
             Value::from(id),
@@ -133,6 +155,12 @@ pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
             (a.default_view.bins.len() as i64).into(),
         ]);
     })?;
+    Ok(())
+}
+
+/// The summary row, stamped with the ETL version, the source checksum and the sentinel: written last, it
+/// marks the analytics complete.
+fn write_summary(db: &mut Db, id: i64, a: &Analytics) -> Result<()> {
     let checksum = query_opt(db.t, &db.d.checksum_of(), &[id.into()], &[CHECKSUM], |r| req_text(r, 0))?
         .ok_or(CoreError::NotFound { schedule_id: id })?;
     let s = &a.summary;
@@ -185,7 +213,7 @@ pub fn run_etl(db: &mut Db, id: i64) -> Result<Analytics> {
         db.cfg.sentinel_mjd.into(),
     ];
     db.t.execute(&db.d.insert_summary(), &params)?;
-    Ok(a)
+    Ok(())
 }
 
 /// Re-run the ETL of one schedule in its own transaction.
