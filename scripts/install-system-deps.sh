@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: Debian's chromium and chromium-driver for the dash[testing] UI tests.
+# System packages the test suite needs: Debian's chromium and chromium-driver for the dash[testing] UI tests, and the others below.
 # Installs them when missing (as root, as on CI); otherwise says what to install.
 set -euo pipefail
 need=()
@@ -13,6 +13,9 @@ odbcinst -q -d 2>/dev/null | grep -qix '\[SQLite3\]' || need+=(libsqliteodbc)
 odbcinst -q -d 2>/dev/null | grep -qix '\[FreeTDS\]' || need+=(tdsodbc)
 # A real Redis for the shared-cache tests (started by the tests on a free loopback port, never as a service).
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Prometheus: promtool checks the /metrics exposition, and the serving tests start a prometheus server on a free
+# loopback port with a scrape config of their own (never the packaged service).
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

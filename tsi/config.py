@@ -341,6 +341,11 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
 
     _validate_auth(c)
 
+    # METRICS
+    c.boolean("METRICS.ENABLED")
+    c.boolean("METRICS.ALLOW_LOOPBACK")
+    _cidrs(c, "METRICS.ALLOW", "the scrapers' networks")
+
     # SERVER
     c.text("SERVER.HOST", required=True)
     c.integer("SERVER.PORT", 1, 65535)
@@ -398,6 +403,29 @@ def _validate_auth(c: _Checker) -> None:
             c.settings.set("AUTH.PROXY.TRUSTED", items)
         if mode == "proxy" and not items:
             c.problem("AUTH.PROXY.TRUSTED must name the proxies for AUTH.MODE 'proxy'")
+
+
+def _cidrs(c: _Checker, path: str, what: str) -> None:
+    """A list of CIDRs (a single string is taken as a list of one and stored as such)."""
+    import ipaddress
+
+    value = c.present(path)
+    if value is _MISSING:
+        return
+    if isinstance(value, str):
+        items = [value] if value.strip() else []
+    elif isinstance(value, (list, tuple)):
+        items = list(value)
+    else:
+        c.problem(f"{path} must be a list of CIDRs, {what}, such as [\"10.0.0.0/8\"] (got {value!r})")
+        return
+    for item in items:
+        try:
+            ipaddress.ip_network(str(item).strip(), strict=False)
+        except ValueError:
+            c.problem(f"{path} must list CIDRs, {what}, such as 10.0.0.0/8 (got {item!r})")
+    if isinstance(value, str):
+        c.settings.set(path, items)
 
 
 def _sentinel(c: _Checker, path: str) -> None:

@@ -20,6 +20,9 @@ Routes (least role in brackets; roles are not checked yet, see :func:`authorize`
                                                     row afterwards)
 ``POST /api/schedules``                  editor     the upload, in :mod:`tsi.upload`
 ``GET /api/audit?since=&limit=``         admin      the audit log, newest first (``tsi audit --json``)
+``GET /metrics``                         public     Prometheus text format (:mod:`tsi.metrics`); the view checks
+                                                    its readers itself: ``METRICS.ALLOW`` addresses and admins
+                                                    (403 otherwise; 404 when ``METRICS.ENABLED`` is false)
 =======================================  =========  ==========================================================
 
 ``<flow>`` is spelled as on the command line: ``sky-map``, ``distributions``, ``visibility-map``, ``timeline``,
@@ -525,6 +528,27 @@ def healthz() -> Response:
                       "data_source": source, "etl_version": etl_version}, 503)
     return _json({"status": "ok", "database": "ok", "cache": cache_state, "data_source": source,
                   "etl_version": etl_version})
+
+
+@route("/metrics", "GET", role="public")
+def metrics() -> Response:
+    """Prometheus text format (operations.md §4), summed over the workers. Public for the sign-in (a scraper
+    has no account) but checked here: served when ``METRICS.ENABLED`` (else 404) to the addresses of
+    ``METRICS.ALLOW`` (and loopback, with ``METRICS.ALLOW_LOOPBACK``) or to a signed-in admin (else 403)."""
+    from tsi import auth
+    from tsi import metrics as tsi_metrics
+    from tsi.config import get_settings
+
+    m = get_settings().METRICS
+    if not bool(m.ENABLED):
+        raise ApiError(404, "not_found", "Metrics are not served here (METRICS.ENABLED is false).")
+    address = auth.client_address()
+    if not tsi_metrics.client_allowed(address, m.ALLOW, bool(m.ALLOW_LOOPBACK)):
+        user = auth.identify()  # only now: an allowed scraper is never asked who it is
+        if user is None or not user.may("admin"):
+            log.warning("metrics refused to %s (%s)", address, "not signed in" if user is None else user.name)
+            raise ApiError(403, "forbidden", "Metrics are served to the addresses of METRICS.ALLOW and to admins.")
+    return Response(tsi_metrics.exposition(), status=200, content_type=tsi_metrics.CONTENT_TYPE)
 
 
 @route("/api/schedules", "GET")

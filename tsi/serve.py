@@ -1,11 +1,15 @@
-"""`tsi run`: gunicorn on `app:server`, or the Dash development server with --dev."""
+"""`tsi run`: gunicorn on `app:server` (settings in :mod:`tsi.gunicorn_conf`, the workers' metrics summed in a
+fresh ``PROMETHEUS_MULTIPROC_DIR``), or the Dash development server with --dev (one process)."""
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 from tsi.config import get_settings, project_root
+from tsi.gunicorn_conf import MULTIPROC_ENV, OWNER_MARK
 
 
 def serve(dev: bool = False, host: str | None = None, port: int | None = None, workers: int | None = None) -> int:
@@ -30,12 +34,37 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
         # machine, so the check stays off.
         app.run(host=host, port=port, debug=True, dev_tools_disable_version_check=True)
         return 0
-    args = ["gunicorn", "app:server", "--bind", f"{host}:{port}",
+    args = ["gunicorn", "app:server", "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}",
             "--workers", str(workers or int(s.SERVER.WORKERS)), "--threads", str(int(s.SERVER.THREADS)),
             "--timeout", str(int(s.SERVER.TIMEOUT)), "--chdir", str(project_root())]
+    # Last, right before gunicorn replaces this process: the workers inherit the variable, so it is set
+    # before any of them imports prometheus_client (tsi.metrics).
+    os.environ[MULTIPROC_ENV] = str(metrics_dir())
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     os.execv(gunicorn, args)
     return 0  # not reached
+
+
+GUNICORN_CONFIG = "python:tsi.gunicorn_conf"
+
+
+def metrics_dir() -> Path:
+    """The directory where the workers' metrics are summed (prometheus_client's multi-process mode), empty.
+
+    ``PROMETHEUS_MULTIPROC_DIR`` when the operator sets it (created if needed; its ``*.db`` files from an
+    earlier run are removed, as the library asks); otherwise a new directory under the system's temporary
+    directory, one per run, removed when gunicorn exits.
+    """
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return path
+    path = Path(tempfile.mkdtemp(prefix=f"tsi-metrics-{os.getpid()}-"))
+    (path / OWNER_MARK).write_text(f"tsi run, pid {os.getpid()}\n")
+    return path
 
 
 def _refuse_anonymous_network(settings, host: str) -> None:

@@ -21,12 +21,13 @@ from typing import Any
 
 from tsi.errors import AccessDeniedError
 
-__all__ = ["ROLES", "MODES", "User", "ANONYMOUS", "current_user", "has_role", "require_role", "role_at_least",
-           "client_address", "install", "is_loopback", "protect_output", "AccessDeniedError"]
+__all__ = ["ROLES", "MODES", "User", "ANONYMOUS", "current_user", "identify", "has_role", "require_role",
+           "role_at_least", "client_address", "install", "is_loopback", "protect_output", "AccessDeniedError"]
 
 ROLES = ("viewer", "editor", "admin")
 MODES = ("none", "basic", "oidc", "proxy")
 _USER_ATTR = "tsi_user"
+_AUTH_EXTENSION = "tsi_auth"  # server.extensions: the installed mode's dash-auth object (basic, oidc, proxy)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,20 @@ def require_role(role: str, action: str) -> User:
     return user
 
 
+def identify() -> User | None:
+    """The user of this request, also on a public route (:data:`tsi.auth.routes.PUBLIC_ROUTES`), where the
+    mode's sign-in check is skipped: asks the mode once (credentials, session or proxy header) without answering
+    401, so a public route may still serve more to a signed-in admin (``/metrics``). None: not signed in."""
+    from flask import current_app, has_request_context
+
+    user = current_user()
+    if user is None and has_request_context():
+        mode = current_app.extensions.get(_AUTH_EXTENSION)
+        if mode is not None and mode.is_authorized():
+            user = current_user()
+    return user
+
+
 def client_address() -> str | None:
     from flask import has_request_context, request
 
@@ -122,15 +137,15 @@ def install(app: Any, settings: Any) -> None:
     elif mode == "basic":
         from tsi.auth.basic import install_basic
 
-        install_basic(app, settings)
+        server.extensions[_AUTH_EXTENSION] = install_basic(app, settings)
     elif mode == "proxy":
         from tsi.auth.proxy import install_proxy
 
-        install_proxy(app, settings)
+        server.extensions[_AUTH_EXTENSION] = install_proxy(app, settings)
     elif mode == "oidc":
         from tsi.auth.oidc import install_oidc
 
-        install_oidc(app, settings)
+        server.extensions[_AUTH_EXTENSION] = install_oidc(app, settings)
     else:  # validation names the choices; never serve with an unknown mode
         raise ValueError(f"unknown AUTH.MODE {mode!r}")
     csrf.install(server)

@@ -61,7 +61,7 @@ class TsiBasicAuth(BasicAuth):
         return flask.Response("Sign in to TSI.", status=401, headers=headers)
 
 
-def install_basic(app: Any, settings: Any) -> None:
+def install_basic(app: Any, settings: Any) -> TsiBasicAuth:
     from tsi.auth.routes import PUBLIC_ROUTES
 
-    TsiBasicAuth(app, public_routes=list(PUBLIC_ROUTES))
+    return TsiBasicAuth(app, public_routes=list(PUBLIC_ROUTES))

@@ -237,7 +237,7 @@ class TsiOIDCAuth(OIDCAuth):
         return redirect(target or (self.app.config.get("url_base_pathname") or "/"))
 
 
-def install_oidc(app: Any, settings: Any) -> None:
+def install_oidc(app: Any, settings: Any) -> TsiOIDCAuth:
     from tsi.auth.routes import PUBLIC_ROUTES
 
-    TsiOIDCAuth(app, settings, public_routes=list(PUBLIC_ROUTES))
+    return TsiOIDCAuth(app, settings, public_routes=list(PUBLIC_ROUTES))

@@ -58,7 +58,7 @@ class ProxyAuth(Auth):
                                                                "through its trusted reverse proxy."))
 
 
-def install_proxy(app: Any, settings: Any) -> None:
+def install_proxy(app: Any, settings: Any) -> ProxyAuth:
     from tsi.auth.routes import PUBLIC_ROUTES
 
-    ProxyAuth(app, settings, public_routes=list(PUBLIC_ROUTES))
+    return ProxyAuth(app, settings, public_routes=list(PUBLIC_ROUTES))

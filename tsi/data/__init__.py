@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from tsi import auth
+from tsi import auth, metrics
 from tsi.auth import audit
 from tsi.config import get_settings, sqlite_path
 from tsi.data import cache, params
 from tsi.data.dispatch import binding, data_source
-from tsi.errors import AnalyticsMissingError
+from tsi.errors import AnalyticsMissingError, ScheduleFormatError
 
 log = logging.getLogger("tsi.data")
 _configured_lock = threading.Lock()
@@ -139,8 +139,14 @@ def ingest(schedule_path: str, visibility_path: str | None = None, dark_path: st
     auth.require_role("editor", "upload schedules")
     s = get_settings()
     files = {k: v for k, v in (labels or {}).items()} or {"schedule": os.path.basename(str(schedule_path))}
-    r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
-                      None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
+    t0 = time.perf_counter()
+    try:
+        r = core().ingest(str(schedule_path), None if visibility_path is None else str(visibility_path),
+                          None if dark_path is None else str(dark_path), name, labels, int(s.UPLOAD.MAX_BYTES))
+    except ScheduleFormatError:
+        metrics.ingest_done("rejected", time.perf_counter() - t0)
+        raise
+    metrics.ingest_done("created" if r["created"] else "duplicate", time.perf_counter() - t0)
     _catalogue_changed()
     audit.record("upload", schedule_id=r["schedule_id"],
                  detail={"name": r["name"], "created": r["created"], "blocks": r["blocks"], "files": files})
@@ -184,11 +190,25 @@ def _check_fresh(header: dict, source: str) -> None:
 
 def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None = None,
              use_cache: bool = True, model: bool = True) -> dict:
-    """Serve one flow's payload for canonical parameters (see `tsi.data.params`)."""
+    """Serve one flow's payload for canonical parameters (see `tsi.data.params`); every call is measured
+    (`tsi.metrics`: its time by source and cache outcome, or its error by class)."""
     t0 = time.perf_counter()
     source = (source or data_source()).lower()
-    fn = binding(flow, source)
-    schedule_id = int(schedule_id)
+    fn = binding(flow, source)  # an unknown flow or source is refused before anything is counted
+    try:
+        payload, outcome = _serve_flow(fn, flow, int(schedule_id), canonical, source, use_cache, model)
+    except Exception as e:
+        metrics.flow_failed(flow, source, e)
+        raise
+    seconds = time.perf_counter() - t0
+    metrics.flow_served(flow, source, outcome, seconds)
+    log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, source, outcome, seconds * 1e3)
+    return payload
+
+
+def _serve_flow(fn, flow: str, schedule_id: int, canonical: dict, source: str, use_cache: bool,
+                model: bool) -> tuple[dict, str]:
+    """(payload, cache outcome: hit, miss or bypass)."""
     header = schedule_header(schedule_id, use_cache=use_cache)
     _check_fresh(header, source)
     other = None
@@ -199,8 +219,7 @@ def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
-            log.debug("flow=%s source=%s cache=hit ms=%.2f", flow, source, (time.perf_counter() - t0) * 1e3)
-            return hit if cache.shares_objects() else _freeze(hit)
+            return (hit if cache.shares_objects() else _freeze(hit)), "hit"
     native = {k: v for k, v in canonical.items() if k != "class_weight"}
     payload = fn(schedule_id, **native)
     if flow == "trends" and model:  # `model=False` only for the benchmark, which times the fit separately
@@ -212,9 +231,7 @@ def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None
     _freeze(payload)
     if use_cache and (model or flow != "trends"):
         cache.set(key, payload)
-    log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, source, "miss" if use_cache else "bypass",
-              (time.perf_counter() - t0) * 1e3)
-    return payload
+    return payload, "miss" if use_cache else "bypass"
 
 
 def sky_map(schedule_id: int, *, projection: str | None = None, ra_left: bool = True, center_ra_deg: float = 180.0,

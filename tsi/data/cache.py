@@ -9,7 +9,8 @@ Backends by ``CACHE.TYPE``:
   ``redis://``, ``rediss://`` or ``unix://``, with password and db index).
 
 A shared backend may fail (Redis restarted, disk full): every error is logged (once per outage), counted
-(:func:`errors_total`) and answered as a miss, so pages are served from the database and users never see it.
+(:func:`errors_total`; ``tsi_cache_errors_total`` in :mod:`tsi.metrics`) and answered as a miss, so pages are
+served from the database and users never see it.
 After an error the backend is left alone for :data:`RETRY_SECONDS` so a dead server costs no time per request.
 
 Keys: payloads ``tsi:v1:<flow>:<schedule_id>:<checksum>:<source>:<stamp>:<params hash>`` (a changed schedule
@@ -175,8 +176,10 @@ class _Guarded:
         return time.monotonic() >= self._down_until
 
     def _failed(self, op: str, exc: BaseException) -> None:
+        from tsi import metrics
         from tsi.secrets import mask_secrets
 
+        metrics.cache_error()
         with self._lock:
             self.errors += 1
             self._down_until = time.monotonic() + RETRY_SECONDS
