@@ -56,7 +56,7 @@ fn write_blocks(db: &mut Db, id: i64, b: &BlockSet, a: &Analytics) -> Result<()>
             nn(b.sched_stop[i]).into(),
             b.total_vis_hours[i].into(),
             b.vis_period_count[i].into(),
-            etl::encode_intervals(&b, i).into(),
+            etl::encode_intervals(b, i).into(),
         ]);
     })?;
     Ok(())
