@@ -130,11 +130,20 @@ class TsiServer:
         return out
 
 
-def tsi_cli(env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the `tsi` command in another process with these TSI_* settings."""
+def tsi_cli(env: dict[str, str], *args: str, timeout: float = 120, stdin: str | None = None
+            ) -> subprocess.CompletedProcess:
+    """Run the `tsi` command in another process with these TSI_* settings (and `stdin` as its input)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("TSI_")}
     full.update(env)
-    return subprocess.run([TSI, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([TSI, *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=timeout,
+                          input=stdin)
+
+
+def add_users(env: dict[str, str], users: dict[str, tuple[str, str]]) -> None:
+    """`tsi user add NAME --role R --password-stdin` for each {name: (role, password)}, as an operator would."""
+    for name, (role, password) in users.items():
+        out = tsi_cli(env, "user", "add", name, "--role", role, "--password-stdin", stdin=password + "\n")
+        assert out.returncode == 0, out.stderr
 
 
 def ingest_with(env: dict[str, str], dirs: dict[str, Path]) -> dict[str, int]:

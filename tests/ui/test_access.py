@@ -5,12 +5,10 @@ DevTools so that every request of the page — document, scripts and Dash callba
 from __future__ import annotations
 
 import base64
-import os
-import subprocess
 
 import pytest
 
-from servers import ROOT, TSI, TsiServer, ingest_with
+from servers import TsiServer, add_users, ingest_with
 from ui_helpers import assert_clean, open_page
 
 PASSWORDS = {"vera": "viewer-pass-1", "ed": "editor-pass-1", "ada": "admin-pass-1"}
@@ -31,12 +29,8 @@ def basic_site(tmp_path_factory, generated):
     env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(root / "tsi.sqlite3"), "TSI_AUTH__MODE": "basic",
            "TSI_LOG_LEVEL": "WARNING"}
     ids = ingest_with(env, {"season": generated["season"]})
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TSI_")}
-    for name, role in (("vera", "viewer"), ("ed", "editor"), ("ada", "admin")):
-        out = subprocess.run([TSI, "user", "add", name, "--role", role, "--password-stdin"], cwd=ROOT,
-                             input=PASSWORDS[name] + "\n", capture_output=True, text=True, timeout=60,
-                             env={**clean, **env})
-        assert out.returncode == 0, out.stderr
+    add_users(env, {name: (role, PASSWORDS[name]) for name, role in (("vera", "viewer"), ("ed", "editor"),
+                                                                       ("ada", "admin"))})
     server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
     yield server, ids
     server.stop()

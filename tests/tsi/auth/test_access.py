@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
 import sys
 
 import pytest
 
-from servers import ROOT, TSI, TsiServer, free_port, ingest_with, tsi_cli
+from servers import TsiServer, add_users, free_port, ingest_with, tsi_cli
 
 requests = pytest.importorskip("requests")
 
@@ -33,21 +32,12 @@ def basic_server(tmp_path_factory, generated):
     env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(root / "tsi.sqlite3"), "TSI_AUTH__MODE": "basic",
            "TSI_LOG_LEVEL": "WARNING"}
     ids = ingest_with(env, {"season": generated["season"]})
-    for name, role in (("vera", "viewer"), ("ed", "editor"), ("ada", "admin"), ("gone", "editor")):
-        out = subprocess.run([TSI, "user", "add", name, "--role", role, "--password-stdin"], cwd=ROOT,
-                             input=PASSWORDS[name] + "\n", capture_output=True, text=True, timeout=60,
-                             env={**_clean_env(), **env})
-        assert out.returncode == 0, out.stderr
+    add_users(env, {name: (role, PASSWORDS[name]) for name, role in
+                    (("vera", "viewer"), ("ed", "editor"), ("ada", "admin"), ("gone", "editor"))})
     assert tsi_cli(env, "user", "disable", "gone").returncode == 0
     server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
     yield server, env, ids
     server.stop()
-
-
-def _clean_env() -> dict[str, str]:
-    import os
-
-    return {k: v for k, v in os.environ.items() if not k.startswith("TSI_")}
 
 
 def _count(server) -> int:
@@ -129,8 +119,7 @@ def test_the_audit_names_who_did_what_and_who_was_refused(basic_server):
 
 def test_anonymous_serving_is_refused_off_loopback(tmp_path):
     env = {"TSI_ENV": "testing", "TSI_DATABASE__SQLITE_PATH": str(tmp_path / "t.sqlite3")}
-    out = subprocess.run([TSI, "run", "--host", "0.0.0.0", "--port", str(free_port())], cwd=ROOT, timeout=60,
-                         env={**_clean_env(), **env}, capture_output=True, text=True)
+    out = tsi_cli(env, "run", "--host", "0.0.0.0", "--port", str(free_port()), timeout=60)
     assert out.returncode == 6 and "AUTH.MODE 'none'" in out.stderr and "0.0.0.0" in out.stderr
 
 
