@@ -37,11 +37,11 @@ def serve(dev: bool = False, host: str | None = None, port: int | None = None, w
     args = ["gunicorn", "app:server", "--config", GUNICORN_CONFIG, "--bind", f"{host}:{port}",
             "--workers", str(workers or int(s.SERVER.WORKERS)), "--threads", str(int(s.SERVER.THREADS)),
             "--timeout", str(int(s.SERVER.TIMEOUT)), "--chdir", str(project_root())]
-    # Last, right before gunicorn replaces this process: the workers inherit the variable, so it is set
-    # before any of them imports prometheus_client (tsi.metrics).
-    os.environ[MULTIPROC_ENV] = str(metrics_dir())
+    # gunicorn and its workers get the variable in their environment, so it is set before any of them imports
+    # prometheus_client (tsi.metrics); this process's own environment is left as it was.
+    env = {**os.environ, MULTIPROC_ENV: str(metrics_dir())}
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    os.execv(gunicorn, args)
+    os.execve(gunicorn, args, env)
     return 0  # not reached
 
 

@@ -196,17 +196,17 @@ def test_tsi_run_hands_gunicorn_a_fresh_multiprocess_dir_and_the_hooks(tsi_db, m
 
     seen = {}
 
-    def fake_execv(path, args):
+    def fake_execve(path, args, env):
         seen["args"] = args
-        seen["dir"] = os.environ[serve.MULTIPROC_ENV]
+        seen["dir"] = env[serve.MULTIPROC_ENV]
         raise SystemExit(0)
 
     monkeypatch.chdir(os.getcwd())  # serve() moves to the project root; restored afterwards
     monkeypatch.delenv(serve.MULTIPROC_ENV, raising=False)
-    monkeypatch.setattr(os, "execv", fake_execv)
+    monkeypatch.setattr(os, "execve", fake_execve)
     with pytest.raises(SystemExit):
         serve.serve(workers=2, port=18999)
-    monkeypatch.delenv(serve.MULTIPROC_ENV, raising=False)
+    assert serve.MULTIPROC_ENV not in os.environ  # only gunicorn's environment has it
     args = seen["args"]
     assert args[args.index("--config") + 1] == "python:tsi.gunicorn_conf"
     d = seen["dir"]
