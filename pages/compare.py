@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from tsi.figures import compare as figs
 from tsi.ui.alerts import empty_state, error_alert
 from tsi.ui.compare_summary import CHANGE_COLUMNS, compare_search, id_set_notice, parse_with, summary_rows
-from tsi.ui.page import page_title, resolve_schedule
+from tsi.ui.page import fallback_banner, page_title, resolve_schedule
 from tsi.ui.tables import grid, to_csv
 
 dash.register_page(__name__, path="/compare", name="Compare", order=7)
@@ -115,7 +115,7 @@ def _body(sid: int, other: int | None, other_problem: str | None):
         return error_alert(e)
     summary = p["summary"]
     no_common = int(summary["common_count"]) == 0
-    parts = [_names(p, sid, other), _id_notice(p)]
+    parts = [_other_fallback_banner(sid, other), _names(p, sid, other), _id_notice(p)]
     if not no_common:
         parts += [_summary_table(p), _changes_lists(p)]
     parts.append(dbc.Row([
@@ -127,6 +127,19 @@ def _body(sid: int, other: int | None, other_problem: str | None):
         row2.insert(0, dbc.Col(_graph("cmp-changed-hist", figs.changed_priority_histogram(p)), lg=6))
     parts.append(dbc.Row(row2, className="g-3 mb-3"))
     return html.Div(parts)
+
+
+def _other_fallback_banner(sid: int, other: int):
+    """The fallback banner for the other schedule when the title (this schedule's header) shows none: the
+    comparison falls back to the legacy path when either schedule's analytics are not fresh."""
+    from tsi import data
+
+    try:
+        if data.fallback_reason(data.schedule_header(sid)) is not None:
+            return None
+        return fallback_banner(data.schedule_header(other))
+    except Exception:  # noqa: BLE001 - the banner never breaks the page
+        return None
 
 
 def _graph(id_: str, figure: dict):

@@ -53,6 +53,7 @@ ENV_SWITCHER = "TSI_ENV"
 DEFAULT_ENV = "development"
 
 DATA_SOURCES = ("legacy", "etl")
+ETL_FALLBACKS = ("error", "legacy")  # MIGRATION.ETL_FALLBACK (operations.md §4)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 BACKENDS = ("sqlite", "mssql")
 AUTHENTICATIONS = (
@@ -281,6 +282,7 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
 
     c.choice("DATA_SOURCE", DATA_SOURCES, str.lower)
     c.choice("LOG_LEVEL", LOG_LEVELS, str.upper)
+    c.choice("MIGRATION.ETL_FALLBACK", ETL_FALLBACKS, str.lower)
 
     # DATABASE
     backend = c.choice("DATABASE.BACKEND", BACKENDS, str.lower)

@@ -241,11 +241,12 @@ def path_schedule_id(value: str) -> int:
 def served_source(requested: str | None, payload: Any = None) -> str:
     """The path that served a flow (header ``X-TSI-Source``): the requested source, else ``DATA_SOURCE``.
 
-    The one place to change when the facade reports a fallback (operations.md §4): it gets the payload too.
+    After an ETL fallback (``MIGRATION.ETL_FALLBACK = "legacy"``, operations.md §4) it is ``legacy``: the facade
+    notes on ``flask.g`` which path served the request's flow call (`tsi.data.served_source`).
     """
     from tsi import data
 
-    return (requested or data.data_source()).lower()
+    return data.served_source() or (requested or data.data_source()).lower()
 
 
 # ------------------------------------------------------------------------------------------ flow parameters

@@ -2,7 +2,7 @@
 
 Every page and the CLI call these functions, never `tsi._core` directly. A flow call canonicalises its
 parameters, looks up the schedule header (cached 30 s), picks the data source (`source` or `DATA_SOURCE`),
-refuses stale analytics on the ETL path, then serves the payload from the cache or from the native binding.
+refuses stale analytics on the ETL path (or falls back to the legacy path, MIGRATION.ETL_FALLBACK), then serves the payload from the cache or from the native binding.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _configured = False
 __all__ = [
     "sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation",
     "list_schedules", "schedule_header", "catalogue_generation", "ingest", "delete_schedule", "etl_status", "etl_backfill", "build_info",
-    "data_source", "run_flow", "FLOW_FUNCTIONS",
+    "data_source", "run_flow", "run_flow_served", "served_source", "fallback_reason", "FLOW_FUNCTIONS",
 ]
 
 
@@ -65,6 +65,8 @@ def reset() -> None:
         _configured = False
     cache.reset()
     dispatch.reset()
+    with _warned_lock:
+        _warned.clear()
 
 
 def _freeze(obj: Any) -> Any:
@@ -183,43 +185,123 @@ def etl_backfill(schedule_id: int, force: bool = False) -> dict:
 
 # ------------------------------------------------------------------ flows
 
-def _check_fresh(header: dict, source: str) -> None:
-    if source == "etl" and header["analytics_state"] != "fresh":
-        raise AnalyticsMissingError(header["schedule_id"], header["analytics_state"])
+_warned_lock = threading.Lock()
+_warned: set[tuple[int, str]] = set()  # (schedule_id, analytics state) already logged as a fallback
+_SERVED_ATTR = "tsi_served_source"
+
+
+def _stale_reason(headers: list[dict]) -> str | None:
+    """None when every header's analytics are fresh, else ``missing`` (any missing) or ``stale``."""
+    states = [h["analytics_state"] for h in headers]
+    if all(st == "fresh" for st in states):
+        return None
+    return "missing" if "missing" in states else "stale"
+
+
+def _fallback_enabled() -> bool:
+    return str(get_settings().MIGRATION.ETL_FALLBACK).lower() == "legacy"
+
+
+def fallback_reason(header: dict, source: str | None = None) -> str | None:
+    """Why a request for this schedule on ``source`` (default ``DATA_SOURCE``) is served from the legacy path
+    (``missing`` or ``stale``), or None when it is not (legacy requested, analytics fresh, or
+    ``MIGRATION.ETL_FALLBACK = "error"``). Pages use it for their banner (operations.md §4)."""
+    if (source or data_source()).lower() != "etl" or not _fallback_enabled():
+        return None
+    return _stale_reason([header])
+
+
+def _warn_once(flow: str, headers: list[dict]) -> None:
+    for h in headers:
+        state = h["analytics_state"]
+        if state == "fresh":
+            continue
+        key = (int(h["schedule_id"]), state)
+        with _warned_lock:
+            if key in _warned:
+                continue
+            _warned.add(key)
+        log.warning("ETL fallback: schedule %s has %s analytics; serving %s (and its other flows) from the "
+                    "legacy path (MIGRATION.ETL_FALLBACK = legacy)", key[0], state, flow)
+
+
+def _check_fresh(flow: str, headers: list[dict], source: str) -> tuple[str, str | None]:
+    """(the source that serves the request, the fallback reason or None). On the ETL path with analytics
+    missing or stale: the legacy path when ``MIGRATION.ETL_FALLBACK = "legacy"``, else AnalyticsMissingError."""
+    if source != "etl":
+        return source, None
+    reason = _stale_reason(headers)
+    if reason is None:
+        return source, None
+    if not _fallback_enabled():
+        bad = next(h for h in headers if h["analytics_state"] != "fresh")
+        raise AnalyticsMissingError(bad["schedule_id"], bad["analytics_state"])
+    _warn_once(flow, headers)
+    return "legacy", reason
+
+
+def served_source() -> str | None:
+    """The path that served this request's last flow call (``legacy`` after a fallback), or None outside a
+    request or before any flow call. The HTTP API's ``X-TSI-Source`` reads it."""
+    from flask import g, has_request_context
+
+    return g.get(_SERVED_ATTR) if has_request_context() else None
+
+
+def _note_served(source: str) -> None:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        setattr(g, _SERVED_ATTR, source)
 
 
 def run_flow(flow: str, schedule_id: int, canonical: dict, *, source: str | None = None,
              use_cache: bool = True, model: bool = True) -> dict:
     """Serve one flow's payload for canonical parameters (see `tsi.data.params`); every call is measured
     (`tsi.metrics`: its time by source and cache outcome, or its error by class)."""
+    return run_flow_served(flow, schedule_id, canonical, source=source, use_cache=use_cache, model=model)[0]
+
+
+def run_flow_served(flow: str, schedule_id: int, canonical: dict, *, source: str | None = None,
+                    use_cache: bool = True, model: bool = True) -> tuple[dict, str]:
+    """`run_flow` and the path that served it: the requested one, or ``legacy`` when an ETL request on
+    missing or stale analytics fell back (``MIGRATION.ETL_FALLBACK = "legacy"``; counted in
+    ``tsi_etl_fallback_total``, logged once per schedule and state, cached under the legacy key)."""
     t0 = time.perf_counter()
     source = (source or data_source()).lower()
-    fn = binding(flow, source)  # an unknown flow or source is refused before anything is counted
+    binding(flow, source)  # an unknown flow or source is refused before anything is counted
+    served = source
     try:
-        payload, outcome = _serve_flow(fn, flow, int(schedule_id), canonical, source, use_cache, model)
+        payload, outcome, served, reason = _serve_flow(flow, int(schedule_id), canonical, source, use_cache,
+                                                       model)
     except Exception as e:
         metrics.flow_failed(flow, source, e)
         raise
     seconds = time.perf_counter() - t0
-    metrics.flow_served(flow, source, outcome, seconds)
-    log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, source, outcome, seconds * 1e3)
-    return payload
+    if reason is not None:
+        metrics.etl_fallback(flow, reason)
+    metrics.flow_served(flow, served, outcome, seconds)
+    _note_served(served)
+    log.debug("flow=%s source=%s cache=%s ms=%.2f", flow, served, outcome, seconds * 1e3)
+    return payload, served
 
 
-def _serve_flow(fn, flow: str, schedule_id: int, canonical: dict, source: str, use_cache: bool,
-                model: bool) -> tuple[dict, str]:
-    """(payload, cache outcome: hit, miss or bypass)."""
+def _serve_flow(flow: str, schedule_id: int, canonical: dict, source: str, use_cache: bool,
+                model: bool) -> tuple[dict, str, str, str | None]:
+    """(payload, cache outcome: hit, miss or bypass, the source that served it, the fallback reason)."""
     header = schedule_header(schedule_id, use_cache=use_cache)
-    _check_fresh(header, source)
+    headers = [header]
     other = None
     if flow == "compare":
         other = schedule_header(canonical["other_schedule_id"], use_cache=use_cache)
-        _check_fresh(other, source)
+        headers.append(other)
+    source, reason = _check_fresh(flow, headers, source)
+    fn = binding(flow, source)
     key = cache.payload_key(flow, header, source, params.params_hash(canonical), other)
     if use_cache:
         hit = cache.get(key)
         if hit is not None:
-            return (hit if cache.shares_objects() else _freeze(hit)), "hit"
+            return (hit if cache.shares_objects() else _freeze(hit)), "hit", source, reason
     native = {k: v for k, v in canonical.items() if k != "class_weight"}
     payload = fn(schedule_id, **native)
     if flow == "trends" and model:  # `model=False` only for the benchmark, which times the fit separately
@@ -231,7 +313,7 @@ def _serve_flow(fn, flow: str, schedule_id: int, canonical: dict, source: str, u
     _freeze(payload)
     if use_cache and (model or flow != "trends"):
         cache.set(key, payload)
-    return payload, "miss" if use_cache else "bypass"
+    return payload, "miss" if use_cache else "bypass", source, reason
 
 
 def sky_map(schedule_id: int, *, projection: str | None = None, ra_left: bool = True, center_ra_deg: float = 180.0,

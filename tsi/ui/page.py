@@ -33,12 +33,30 @@ def resolve_schedule(value: object) -> Resolved:
         return Resolved(sid, None, error_alert(e))
 
 
+def fallback_banner(header: dict | None):
+    """The warning shown when this schedule's flows are served from the legacy path instead of ETL
+    (``MIGRATION.ETL_FALLBACK = "legacy"``, operations.md §4), or None. Every page's title carries it."""
+    if not header:
+        return None
+    from tsi import data
+
+    try:
+        reason = data.fallback_reason(header)
+    except Exception:  # noqa: BLE001 - the banner never breaks a page
+        return None
+    if reason is None:
+        return None
+    return dbc.Alert(f"served from the legacy path: analytics {reason}", id="tsi-fallback-banner",
+                     color="warning", className="mt-2 mb-0")
+
+
 def page_title(title: str, header: dict | None = None, subtitle: str | None = None):
     name = f"{header['name']} (id {header['schedule_id']})" if header else None
     return html.Div([
         html.H2(title, className="mb-0"),
         html.Div(name, className="text-muted tsi-schedule-name") if name else None,
         html.Div(subtitle, className="text-muted small") if subtitle else None,
+        fallback_banner(header),
     ], className="mb-3")
 
 
