@@ -103,8 +103,12 @@ class TsiServer:
                                       "--port", str(self.port)],
                                      cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        wait_until(lambda: self.proc.poll() is None and requests.get(self.url + "/healthz", timeout=5).status_code
-                   in (200, 503), timeout, "tsi run")
+        try:
+            wait_until(lambda: self.proc.poll() is None and requests.get(self.url + "/healthz", timeout=5).status_code
+                       in (200, 503), timeout, "tsi run")
+        except BaseException:
+            self.stop()  # never leave a half-started server behind
+            raise
         return self
 
     def stop(self) -> None:

@@ -40,11 +40,13 @@ def stack(request, tmp_path_factory, generated):
     elif request.param == "FileSystemCache":
         env["TSI_CACHE__DIR"] = str(root / "cache")
     ids = ingest_with(env, {name: generated[name] for name in ("season", "variant", "night")})
-    server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
-    yield redis_server, server, env, ids
-    server.stop()
-    if redis_server is not None:
-        redis_server.stop()
+    try:
+        server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
+        yield redis_server, server, env, ids
+        server.stop()
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
 
 
 def _get_many(url: str, n: int = 24) -> list[requests.Response]:
@@ -182,19 +184,21 @@ def test_the_production_settings_serve_with_redis(tmp_path, generated):
     """`TSI_ENV=production` as shipped (RedisCache, 4 workers by default), with only the database swapped for the
     embedded one and the secrets given in the environment."""
     redis_server = RedisServer(tmp_path / "redis").start()
-    env = {"TSI_ENV": "production", "TSI_AUTH__MODE": "none", "TSI_DATABASE__BACKEND": "sqlite",
-           "TSI_DATABASE__SQLITE_PATH": str(tmp_path / "tsi.sqlite3"), "TSI_CACHE__REDIS_URL": redis_server.url}
-    out = tsi_cli(env, "ingest", str(generated["night"] / "schedule.json"))
-    assert out.returncode == 0, out.stderr
-    sid = json.loads(out.stdout)["schedule_id"]
-    server = TsiServer(env, workers=2, log=tmp_path / "production.log").start()
+    server = None
     try:
+        env = {"TSI_ENV": "production", "TSI_AUTH__MODE": "none", "TSI_DATABASE__BACKEND": "sqlite",
+               "TSI_DATABASE__SQLITE_PATH": str(tmp_path / "tsi.sqlite3"), "TSI_CACHE__REDIS_URL": redis_server.url}
+        out = tsi_cli(env, "ingest", str(generated["night"] / "schedule.json"))
+        assert out.returncode == 0, out.stderr
+        sid = json.loads(out.stdout)["schedule_id"]
+        server = TsiServer(env, workers=2, log=tmp_path / "production.log").start()
         health = requests.get(f"{server.url}/healthz", timeout=30).json()
         assert health["status"] == "ok" and health["cache"] == "ok"
         assert requests.get(f"{server.url}/api/schedules/{sid}/timeline", timeout=120).status_code == 200
         assert any(k.startswith(f"tsi:v1:timeline:{sid}:") for k in redis_server.keys())
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         redis_server.stop()
 
 

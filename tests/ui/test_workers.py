@@ -32,10 +32,25 @@ def served(request, tmp_path_factory, generated):
            "TSI_DATA_SOURCE": request.param, "TSI_CACHE__TYPE": "RedisCache",
            "TSI_CACHE__REDIS_URL": redis_server.url, "TSI_LOG_LEVEL": "WARNING"}
     ids = ingest_with(env, {name: generated[name] for name in ("season", "variant", "night")})
-    server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
-    yield server, env, ids
-    server.stop()
-    redis_server.stop()
+    try:
+        server = TsiServer(env, workers=2, log=root / "gunicorn.log").start()
+        _warm(server)
+        yield server, env, ids
+        server.stop()
+    finally:
+        redis_server.stop()
+
+
+def _warm(server) -> None:
+    """Let both workers finish starting (first requests load the app's modules) before the browser's first visit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    paths = ["/", "/_dash-layout", "/_dash-dependencies", "/api/schedules"] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for r in pool.map(lambda p: requests.get(server.url + p, timeout=60), paths):
+            assert r.status_code == 200, (r.url, r.status_code)
 
 
 @pytest.mark.parametrize("path,ready", PAGES, ids=[p.split("?")[0].strip("/") or "home" for p, _ in PAGES])

@@ -21,8 +21,11 @@ def open_page(dash_duo, path: str, wait_for: str, timeout: int = 20):
 
 
 def assert_clean(dash_duo):
-    assert external_requests(dash_duo) == []
-    assert console_errors(dash_duo) == []
+    # (a helper module: pytest does not rewrite these asserts, so the findings go in the message)
+    outside = external_requests(dash_duo)
+    assert outside == [], outside
+    errors = console_errors(dash_duo)
+    assert errors == [], errors
 
 
 def free_port() -> int:
