@@ -92,3 +92,10 @@ def sql_elsewhere(db, *statements: str | tuple[str, tuple]) -> list[list]:
     r = subprocess.run([sys.executable, "-c", _SQL_CHILD, str(db), json.dumps(batch)],
                        check=True, capture_output=True, text=True)
     return json.loads(r.stdout)
+
+
+def alter_analytics_priority(db, schedule_id: int, delta: float = 100.0) -> None:
+    """Change one analytics row behind TSI's back (its analytics stay 'fresh'): the ETL path now differs."""
+    sql_elsewhere(db, ("update analytics_schedule_blocks_analytics set priority = priority + ? where id = "
+                       "(select min(id) from analytics_schedule_blocks_analytics where schedule_id = ?)",
+                       (delta, schedule_id)))

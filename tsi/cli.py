@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 parity difference or failed check; 2 usage or parameter
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -99,12 +100,24 @@ def cmd_export(a) -> int:
 def cmd_parity(a) -> int:
     from tsi import data, parity
 
-    if a.all or a.schedule_id is None:
+    every = a.all or a.schedule_id is None
+    if every:
         ids = [s["schedule_id"] for s in data.list_schedules(use_cache=False)]
     else:
         data.schedule_header(a.schedule_id, use_cache=False)
         ids = [a.schedule_id]
-    report = parity.run(sorted(ids))
+    flow = FLOW_NAMES[a.flow] if a.flow else None
+    params = None
+    if a.params is not None:
+        if flow is None:
+            raise ValueError("--params needs --flow")
+        try:
+            params = json.loads(a.params)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"--params must be a JSON object (as parity_events stores it): {e}") from None
+        if not isinstance(params, dict):
+            raise ValueError("--params must be a JSON object (as parity_events stores it)")
+    report = parity.run(sorted(ids), scope="all" if every else "some", flow=flow, params=params)
     if a.json:
         _print(report.as_dict(), pretty=True)
     else:
@@ -123,6 +136,17 @@ def cmd_parity(a) -> int:
         print(f"{len(ids)} schedule(s), {len(report.rows)} checks: "
               + ", ".join(f"{v} {k}" for k, v in sorted(c.items())))
     return 0 if report.ok else 1
+
+
+def cmd_migration_status(a) -> int:
+    from tsi.migration import readiness
+
+    report = readiness.status(metrics_url=a.metrics_url)
+    if a.json:
+        _print(report, pretty=True)
+    else:
+        print(readiness.text(report))
+    return 0 if report["ready"] else 1
 
 
 def _short(p: dict) -> str:
@@ -373,6 +397,18 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("schedule_id", type=int, nargs="?")
     pa.add_argument("--all", action="store_true")
     pa.add_argument("--json", action="store_true")
+    pa.add_argument("--flow", choices=sorted(FLOW_NAMES), help="only this flow's parameter sets")
+    pa.add_argument("--params", metavar="JSON",
+                    help="with --flow: exactly these parameters (a shadow mismatch's, from parity_events)")
+
+    mi = add("migration", None, "the move from the legacy path to the ETL path (operations.md §4)")
+    mi_sub = mi.add_subparsers(dest="migration_command", required=True, metavar="SUBCOMMAND")
+    ms = mi_sub.add_parser("status", help="the phase, the evidence and whether it allows the next phase "
+                                          "(exit 0 ready, 1 not)")
+    ms.set_defaults(fn=cmd_migration_status)
+    ms.add_argument("--json", action="store_true")
+    ms.add_argument("--metrics-url", help="where to read per-path latency and fallbacks (default: "
+                                          "MIGRATION.METRICS_URL, else this host's tsi run)")
 
     ge = add("generate", cmd_generate, "write a synthetic schedule into a directory")
     ge.add_argument("out")

@@ -218,6 +218,25 @@ class _Checker:
         self.put(path, value, result)
         return result
 
+    def number(self, path: str, lo: float, hi: float) -> float | None:
+        """A finite number in [lo, hi] (an int, a float or its text)."""
+        value = self.present(path)
+        if value is _MISSING:
+            return None
+        result: float | None = None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            result = float(value)
+        elif isinstance(value, str):
+            try:
+                result = float(value.strip())
+            except ValueError:
+                result = None
+        if result is None or not (lo <= result <= hi):  # NaN fails both comparisons
+            self.problem(f"{path} must be a number from {lo:g} to {hi:g} (got {value!r})")
+            return None
+        self.put(path, value, result)
+        return result
+
     def boolean(self, path: str) -> bool | None:
         value = self.present(path)
         if value is _MISSING:
@@ -283,6 +302,11 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
     c.choice("DATA_SOURCE", DATA_SOURCES, str.lower)
     c.choice("LOG_LEVEL", LOG_LEVELS, str.upper)
     c.choice("MIGRATION.ETL_FALLBACK", ETL_FALLBACKS, str.lower)
+    c.number("MIGRATION.SHADOW_RATE", 0.0, 1.0)
+    c.integer("MIGRATION.SHADOW_QUEUE", 1, 100_000)
+    c.integer("MIGRATION.MIN_SHADOW", 0)
+    c.integer("MIGRATION.WINDOW_DAYS", 1, 3650)
+    c.text("MIGRATION.METRICS_URL")
 
     # DATABASE
     backend = c.choice("DATABASE.BACKEND", BACKENDS, str.lower)

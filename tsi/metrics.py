@@ -38,7 +38,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 __all__ = ["FLOWS", "SOURCES", "CACHE_STATES", "FALLBACK_REASONS", "SHADOW_RESULTS", "INGEST_RESULTS",
            "ANALYTICS_STATES", "flow_served", "flow_failed", "etl_fallback", "shadow_compared", "ingest_done",
-           "cache_error", "multiprocess_dir", "exposition", "sample", "client_allowed", "CONTENT_TYPE"]
+           "cache_error", "multiprocess_dir", "exposition", "scrape_families", "sample", "client_allowed", "CONTENT_TYPE"]
 
 log = logging.getLogger("tsi.metrics")
 
@@ -179,6 +179,11 @@ def _scrape_registry(with_database: bool) -> CollectorRegistry:
 def exposition() -> bytes:
     """The Prometheus text format (0.0.4) of every metric: summed over the workers in multi-process mode."""
     return prometheus_client.generate_latest(_scrape_registry(with_database=True))
+
+
+def scrape_families() -> Iterable[Any]:
+    """Every metric family as a scrape would show it, without the database's (the readiness report)."""
+    return _scrape_registry(with_database=False).collect()
 
 
 def sample(name: str, labels: dict[str, str] | None = None) -> float:

@@ -116,9 +116,15 @@ def _timed(fn, *args, **kwargs):
     return out, (time.perf_counter() - t) * 1e3
 
 
-def check_schedule(schedule_id: int) -> list[ParityRow]:
+def check_schedule(schedule_id: int, flow: str | None = None, params: dict | None = None) -> list[ParityRow]:
+    """The parity rows of one schedule: flows.md §10's matrix (only ``flow``'s sets when given), or exactly
+    ``flow`` with ``params`` (the facade's keyword arguments, as ``parity_events`` stores them)."""
     rows: list[ParityRow] = []
     header = data.schedule_header(schedule_id, use_cache=False)
+    if params is not None:
+        if flow is None:
+            raise ValueError("parameters need a flow")
+        return [_check(schedule_id, header, flow, params)]
     older = [s["schedule_id"] for s in data.list_schedules(use_cache=False) if s["schedule_id"] < schedule_id]
     older_id = max(older) if older else None
     base = data.distributions(schedule_id, source="legacy", use_cache=False)["blocks"]
@@ -126,28 +132,32 @@ def check_schedule(schedule_id: int) -> list[ParityRow]:
     median = float(statistics.median(pr.tolist())) if len(pr) else None
     first_ids = list(base["original_block_id"][:10])
     levels = sorted({int(math.floor(abs(p) + 0.5)) * (1 if p >= 0 else -1) for p in pr.tolist()})
-    for flow, p in matrix(schedule_id, older_id, median, first_ids, levels):
-        fn = data.FLOW_FUNCTIONS[flow]
-        row = ParityRow(schedule_id, flow, p, "identical")
-        if header["analytics_state"] != "fresh":
-            row.result = "stale"
-            row.error = f"analytics {header['analytics_state']}"
-            rows.append(row)
-            continue
-        try:
-            legacy, row.legacy_ms = _timed(fn, schedule_id, source="legacy", use_cache=False, **p)
-            etl, row.etl_ms = _timed(fn, schedule_id, source="etl", use_cache=False, **p)
-        except AnalyticsMissingError as e:
-            row.result, row.error = "stale", str(e)
-        except (TsiError, ValueError) as e:
-            row.result, row.error = "error", f"{type(e).__name__}: {e}"
-        else:
-            d = first_difference(legacy, etl)
-            if d:
-                row.result = "different"
-                row.difference = {"path": d[0], "legacy": _plain(d[1]), "etl": _plain(d[2])}
-        rows.append(row)
+    for f, p in matrix(schedule_id, older_id, median, first_ids, levels):
+        if flow is None or f == flow:
+            rows.append(_check(schedule_id, header, f, p))
     return rows
+
+
+def _check(schedule_id: int, header: dict, flow: str, p: dict) -> ParityRow:
+    fn = data.FLOW_FUNCTIONS[flow]
+    row = ParityRow(schedule_id, flow, p, "identical")
+    if header["analytics_state"] != "fresh":
+        row.result = "stale"
+        row.error = f"analytics {header['analytics_state']}"
+        return row
+    try:
+        legacy, row.legacy_ms = _timed(fn, schedule_id, source="legacy", use_cache=False, **p)
+        etl, row.etl_ms = _timed(fn, schedule_id, source="etl", use_cache=False, **p)
+    except AnalyticsMissingError as e:
+        row.result, row.error = "stale", str(e)
+    except (TsiError, ValueError, TypeError) as e:
+        row.result, row.error = "error", f"{type(e).__name__}: {e}"
+    else:
+        d = first_difference(legacy, etl)
+        if d:
+            row.result = "different"
+            row.difference = {"path": d[0], "legacy": _plain(d[1]), "etl": _plain(d[2])}
+    return row
 
 
 def _plain(v: Any) -> Any:
@@ -158,16 +168,38 @@ def _plain(v: Any) -> Any:
     return repr(v)[:200]
 
 
-def run(schedule_ids: list[int]) -> ParityReport:
-    """Compare every flow on both paths for these schedules (an editor's action: it is audited)."""
+def run(schedule_ids: list[int], *, scope: str = "some", flow: str | None = None,
+        params: dict | None = None) -> ParityReport:
+    """Compare the flows on both paths for these schedules (an editor's action: it is audited). ``scope`` is
+    ``all`` when ``schedule_ids`` is every stored schedule (the readiness report reads the last such run);
+    ``flow`` and ``params`` narrow the check (see :func:`check_schedule`). Every run is stored in
+    ``parity_runs`` with its time and counts."""
     from tsi import auth
     from tsi.auth import audit
 
-    auth.require_role("editor", "run the parity check")
+    user = auth.require_role("editor", "run the parity check")
     report = ParityReport()
     for sid in schedule_ids:
-        report.rows.extend(check_schedule(sid))
+        report.rows.extend(check_schedule(sid, flow, params))
     counts = report.as_dict().get("counts")
+    if flow is not None or params is not None:
+        scope = "some"  # a narrowed run is no evidence about the whole matrix
     audit.record("parity run", schedule_id=schedule_ids[0] if len(schedule_ids) == 1 else None,
-                 detail={"schedules": list(schedule_ids), "counts": counts})
+                 detail={"schedules": list(schedule_ids), "counts": counts, "scope": scope,
+                         **({"flow": flow} if flow else {})})
+    _store_run(report, schedule_ids, scope, user)
     return report
+
+
+def _store_run(report: ParityReport, schedule_ids: list[int], scope: str, user: Any) -> None:
+    import json
+    import logging
+
+    from tsi.secrets import mask_secrets
+
+    try:
+        data.core().parity_run_append(scope, json.dumps(sorted(int(i) for i in schedule_ids)), len(report.rows),
+                                      report.ok, json.dumps(report.as_dict()["counts"], sort_keys=True),
+                                      data.build_info()["version"], user=getattr(user, "name", None))
+    except Exception as e:  # noqa: BLE001 - the report stands; say why it was not kept
+        logging.getLogger("tsi.parity").error("could not store the parity run: %s", mask_secrets(str(e)))

@@ -99,7 +99,7 @@ def test_etl_status_and_db_commands(tsi_db, generated, capsys):
     assert code == 0 and json.loads(out) == {"applied": []}
     code, out, _ = run(capsys, "db", "check")
     r = json.loads(out)
-    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 7
+    assert code == 0 and r["connected"] is True and r["pending"] == [] and r["schema_version"] == 8
 
 
 # ------------------------------------------------------------------ database problems: one line, exit 5
@@ -134,13 +134,13 @@ def test_a_database_from_a_newer_build_is_refused_and_not_touched(tsi_db, capsys
     for args in (("schedules",), ("db", "upgrade")):
         code, out, err = run(capsys, *args)
         assert code == 5, args
-        assert err.strip() == "error: schema 99 is newer than this build's 7; upgrade TSI", args
+        assert err.strip() == "error: schema 99 is newer than this build's 8; upgrade TSI", args
     # `tsi run` in its own process (were it to start, it would become gunicorn).
     started = subprocess.run([sys.executable, "-m", "tsi.cli", "run", "--port", "1"], capture_output=True,
                              text=True, timeout=60)
     assert started.returncode == 5
-    assert started.stderr.strip().endswith("error: schema 99 is newer than this build's 7; upgrade TSI")
+    assert started.stderr.strip().endswith("error: schema 99 is newer than this build's 8; upgrade TSI")
     code, out, _ = run(capsys, "db", "check")
-    assert code == 5 and json.loads(out)["error"] == "schema 99 is newer than this build's 7; upgrade TSI"
+    assert code == 5 and json.loads(out)["error"] == "schema 99 is newer than this build's 8; upgrade TSI"
     rows = sql_elsewhere(str(tsi_db), ("select max(version) from tsi_schema_migrations", ()))
     assert rows == [[[99]]]

@@ -21,6 +21,7 @@ from tsi.config import get_settings, sqlite_path
 from tsi.data import cache, params
 from tsi.data.dispatch import binding, data_source
 from tsi.errors import AnalyticsMissingError, ScheduleFormatError
+from tsi.migration import shadow
 
 log = logging.getLogger("tsi.data")
 _configured_lock = threading.Lock()
@@ -65,6 +66,7 @@ def reset() -> None:
         _configured = False
     cache.reset()
     dispatch.reset()
+    shadow.reset()
     with _warned_lock:
         _warned.clear()
 
@@ -313,6 +315,7 @@ def _serve_flow(flow: str, schedule_id: int, canonical: dict, source: str, use_c
     _freeze(payload)
     if use_cache and (model or flow != "trends"):
         cache.set(key, payload)
+        shadow.maybe_shadow(flow, schedule_id, canonical, source, payload, headers)  # a sample, off this thread
     return payload, "miss" if use_cache else "bypass", source, reason
 
 

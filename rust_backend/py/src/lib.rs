@@ -11,6 +11,7 @@ mod convert;
 mod dev;
 mod errors;
 mod flows;
+mod parity_log;
 mod state;
 
 #[pymodule]
@@ -26,6 +27,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(accounts::user_update, m)?)?;
     m.add_function(wrap_pyfunction!(accounts::audit_append, m)?)?;
     m.add_function(wrap_pyfunction!(accounts::audit_list, m)?)?;
+    m.add_function(wrap_pyfunction!(parity_log::parity_event_append, m)?)?;
+    m.add_function(wrap_pyfunction!(parity_log::parity_event_list, m)?)?;
+    m.add_function(wrap_pyfunction!(parity_log::parity_event_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(parity_log::parity_run_append, m)?)?;
+    m.add_function(wrap_pyfunction!(parity_log::parity_run_last, m)?)?;
     m.add_function(wrap_pyfunction!(admin::schedule_header, m)?)?;
     m.add_function(wrap_pyfunction!(admin::delete_schedule, m)?)?;
     m.add_function(wrap_pyfunction!(admin::etl_status, m)?)?;

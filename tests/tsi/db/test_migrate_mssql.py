@@ -290,12 +290,12 @@ def _xfail_on_babelfish(cs: str) -> None:
 def test_real_scripts_apply_twice(fresh_mssql_database, mssql_settings):
     s = mssql_settings(CONNECTION_STRING=fresh_mssql_database, LOGIN_TIMEOUT=15)
     before = check_mod.check(s)
-    assert before["connected"] is True and before["pending"] == [1, 2, 3, 4, 5, 6, 7], before
-    assert migrate.upgrade(s) == [1, 2, 3, 4, 5, 6, 7]
+    assert before["connected"] is True and before["pending"] == [1, 2, 3, 4, 5, 6, 7, 8], before
+    assert migrate.upgrade(s) == [1, 2, 3, 4, 5, 6, 7, 8]
     assert migrate.upgrade(s) == []
     migrate.require_current(s)
     after = check_mod.check(s)
-    assert after["schema_version"] == 7 and after["pending"] == [] and after["server_version"]
+    assert after["schema_version"] == 8 and after["pending"] == [] and after["server_version"]
     assert isinstance(after["read_committed_snapshot"], bool)
 
     # Re-running every script directly (ledger bypassed) changes nothing: each is idempotent by itself.
@@ -337,7 +337,7 @@ def test_real_scripts_upgrade_a_predecessor_database(fresh_mssql_database, mssql
     finally:
         c.close()
     s = mssql_settings(CONNECTION_STRING=fresh_mssql_database, LOGIN_TIMEOUT=15)
-    assert migrate.upgrade(s) == [1, 2, 3, 4, 5, 6, 7]
+    assert migrate.upgrade(s) == [1, 2, 3, 4, 5, 6, 7, 8]
     c = pyodbc.connect(fresh_mssql_database, autocommit=True, timeout=15)
     try:
         row = c.cursor().execute("SELECT schedule_name, source_format FROM dbo.schedules").fetchone()

@@ -18,11 +18,13 @@ from servers import tsi_cli
 
 pyodbc = pytest.importorskip("pyodbc")
 
+from tsi.db.tsql import migrations  # noqa: E402
 from tsi.db.targets import parse_connection_string  # noqa: E402
 
 pytestmark = pytest.mark.mssql
 
 MS_DRIVER = "ODBC Driver 18 for SQL Server"
+ALL_VERSIONS = [m.version for m in migrations("mssql")]  # what a fresh database gets
 FLOWS = ("sky-map", "distributions", "visibility-map", "timeline", "insights", "trends", "validation")
 
 
@@ -94,10 +96,10 @@ def migrated(env):
 
 def test_db_check_reports_the_schema_and_fails_when_it_cannot_check(env):
     before = tsi_cli(env, "db", "check")
-    assert before.returncode == 5 and json.loads(before.stdout)["pending"] == [1, 2, 3, 4, 5, 6, 7]
-    assert json.loads(_ok(tsi_cli(env, "db", "upgrade"), "upgrade").stdout) == {"applied": [1, 2, 3, 4, 5, 6, 7]}
+    assert before.returncode == 5 and json.loads(before.stdout)["pending"] == ALL_VERSIONS
+    assert json.loads(_ok(tsi_cli(env, "db", "upgrade"), "upgrade").stdout) == {"applied": ALL_VERSIONS}
     r = json.loads(_ok(tsi_cli(env, "db", "check"), "db check").stdout)
-    assert r["connected"] is True and r["schema_version"] == 7 and r["pending"] == [] and "error" not in r
+    assert r["connected"] is True and r["schema_version"] == ALL_VERSIONS[-1] and r["pending"] == [] and "error" not in r
     assert r["server_version"]
     missing = tsi_cli({**env, "TSI_DATABASE__MSSQL__DATABASE": "tsi_no_such_database"}, "db", "check")
     assert missing.returncode == 5 and "error" in json.loads(missing.stdout)
@@ -158,5 +160,35 @@ def test_payloads_are_identical_to_sqlite_holding_the_same_files(migrated, gener
     b = _ok(tsi_cli(lite, "export", str(ids["sqlite"][0]), "compare", "--with", str(ids["sqlite"][1])), "compare")
     assert a.stdout == b.stdout
     _ok(tsi_cli(migrated, "parity", "--all"), "parity")
+    _check_migration_evidence(migrated, ids["mssql"][0])
     _ok(tsi_cli(migrated, "delete", str(ids["mssql"][1])), "delete")
     assert tsi_cli(migrated, "export", str(ids["mssql"][1]), "sky-map").returncode == 4
+
+
+SHADOW_EVENT = """
+import sys
+from tsi import data
+sid = int(sys.argv[1])
+data.core().parity_event_append(sid, "timeline", '{}', "legacy", "match", "0.1.0")
+data.core().parity_event_append(sid, "timeline", '{}', "legacy", "mismatch", "0.1.0", diff_path="blocks.priority[0]",
+                                legacy_value="1.0", etl_value="2.0")
+"""
+
+
+def _check_migration_evidence(env, sid: int) -> None:
+    """The cockpit's tables on T-SQL: the stored parity run, and shadow events as the shadow thread writes them."""
+    import subprocess
+    import sys
+
+    from servers import ROOT
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TSI_")} | env
+    subprocess.run([sys.executable, "-c", SHADOW_EVENT, str(sid)], cwd=ROOT, env=full, check=True, timeout=120)
+    shadowing = {**env, "TSI_MIGRATION__SHADOW_RATE": "1", "TSI_MIGRATION__MIN_SHADOW": "1"}
+    out = tsi_cli(shadowing, "migration", "status", "--json", "--metrics-url", "http://127.0.0.1:9/metrics")
+    assert out.returncode == 1, out.stderr
+    r = json.loads(out.stdout)
+    assert r["parity"]["clean"] and r["parity"]["checks"] > 0
+    assert r["shadow"]["by_flow"] == {"timeline": {"match": 1, "mismatch": 1, "error": 0}}
+    [e] = r["recent_problems"]
+    assert (e["result"], e["diff_path"], e["etl_value"]) == ("mismatch", "blocks.priority[0]", "2.0")

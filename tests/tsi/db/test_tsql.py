@@ -156,9 +156,10 @@ def _sqlite_columns() -> dict[str, dict[str, tuple[str | None, bool]]]:
 
 
 def test_migration_files_are_numbered_and_hashed():
-    assert [m.version for m in MSSQL] == [1, 2, 3, 4, 5, 6, 7]
+    assert [m.version for m in MSSQL] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert [m.name for m in MSSQL] == ["0001_normalized", "0002_analytics", "0003_added_columns", "0004_interval_count",
-                                       "0005_default_visibility_view", "0006_catalogue_generation", "0007_access"]
+                                       "0005_default_visibility_view", "0006_catalogue_generation", "0007_access",
+                                       "0008_parity_events"]
     assert [(m.version, m.name) for m in SQLITE] == [(m.version, m.name) for m in MSSQL]
     for m in MSSQL:
         raw = (MIGRATIONS_DIR / "mssql" / f"{m.name}.sql").read_bytes()

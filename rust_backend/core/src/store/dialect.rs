@@ -501,6 +501,7 @@ pub fn statements(d: Dialect) -> Vec<String> {
     v.extend(d.etl_load_statements());
     v.extend(d.etl_write_statements());
     v.extend(d.account_statements());
+    v.extend(d.parity_log_statements());
     v
 }
 

@@ -24,6 +24,7 @@ pub const SQLITE_MIGRATIONS: &[Migration] = &[
     Migration { version: 5, name: "0005_default_visibility_view", sql: include_str!("../../../../tsi/db/migrations/sqlite/0005_default_visibility_view.sql") },
     Migration { version: 6, name: "0006_catalogue_generation", sql: include_str!("../../../../tsi/db/migrations/sqlite/0006_catalogue_generation.sql") },
     Migration { version: 7, name: "0007_access", sql: include_str!("../../../../tsi/db/migrations/sqlite/0007_access.sql") },
+    Migration { version: 8, name: "0008_parity_events", sql: include_str!("../../../../tsi/db/migrations/sqlite/0008_parity_events.sql") },
 ];
 
 /// The newest schema this build knows.

@@ -1,10 +1,11 @@
 //! Storage, split into a *transport* (how statements reach the database: rusqlite in-process, or ODBC behind
 //! the cargo feature `mssql`) and a *dialect* (the SQL text: SQLite or T-SQL). What the store does is written
 //! once against both, a module per concern with its statements beside it: `ingest`, `schedules`
-//! (administration), `load_legacy`, `load_etl`, `etl_write`, `accounts`, `migrate`; `dialect` keeps the schema
+//! (administration), `load_legacy`, `load_etl`, `etl_write`, `accounts`, `parity_log`, `migrate`; `dialect` keeps the schema
 //! catalogue and the statement primitives. `Store` owns the configuration and a per-process connection pool.
 
 pub mod accounts;
+pub mod parity_log;
 mod db;
 pub mod dialect;
 pub mod etl_write;
@@ -295,6 +296,31 @@ impl Store {
     pub fn audit_list(&self, since: Option<&str>, limit: i64) -> Result<Vec<accounts::AuditRow>> {
         let mut c = self.conn()?;
         accounts::audit_list(&mut self.db(&mut c), since, limit)
+    }
+
+    pub fn parity_event_append(&self, event: &parity_log::ParityEvent) -> Result<()> {
+        let mut c = self.conn()?;
+        parity_log::event_append(&mut self.db(&mut c), event)
+    }
+
+    pub fn parity_event_list(&self, since: Option<&str>, problems_only: bool, limit: i64) -> Result<Vec<parity_log::ParityEventRow>> {
+        let mut c = self.conn()?;
+        parity_log::event_list(&mut self.db(&mut c), since, problems_only, limit)
+    }
+
+    pub fn parity_event_counts(&self, since: Option<&str>) -> Result<Vec<parity_log::ParityCount>> {
+        let mut c = self.conn()?;
+        parity_log::event_counts(&mut self.db(&mut c), since)
+    }
+
+    pub fn parity_run_append(&self, run: &parity_log::ParityRun) -> Result<()> {
+        let mut c = self.conn()?;
+        parity_log::run_append(&mut self.db(&mut c), run)
+    }
+
+    pub fn parity_run_last(&self, scope: Option<&str>) -> Result<Option<parity_log::ParityRunRow>> {
+        let mut c = self.conn()?;
+        parity_log::run_last(&mut self.db(&mut c), scope)
     }
 
     /// The catalogue generation: changes whenever a schedule is stored, deleted or recomputed.
