@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from tsi.auth import protect_output
 from tsi.data.cache import KEY_PREFIX
 from tsi.ui.alerts import error_alert
+from tsi.ui.migration_cockpit import cockpit_body, cockpit_card
 from tsi.ui.data_source_view import (AUDIT_COLUMNS, PARITY_COLUMNS, STATE_COLORS, STATUS_COLUMNS, facts, flow_summary,
                                      audit_rows, iso_utc_text, parity_rows, status_rows)
 from tsi.ui.outputs import unchanged
@@ -35,6 +36,7 @@ def layout(schedule=None, **_query):
              dcc.Store(id="ds-parity-token"),
              dcc.Download(id="ds-parity-download"),
              _facts_card() if admin else None,
+             _cockpit() if auth.has_role("editor") else None,  # the operators' view of the migration
              _schedules_card()]
     if r.problem:
         parts.append(html.Div(r.problem, id="ds-schedule-problem"))
@@ -61,6 +63,30 @@ def _audit_card():
         style={"width": "100%"})
     return dbc.Card([dbc.CardHeader("Audit log (admins; newest first, last 500 — `tsi audit` for all)"),
                      dbc.CardBody(table)], className="mb-3", id="ds-audit-card")
+
+
+# ------------------------------------------------------------------ the migration cockpit
+
+def _cockpit_content():
+    from tsi.migration import readiness
+
+    try:
+        return cockpit_body(readiness.status(local=True))
+    except Exception as e:  # noqa: BLE001 - shown to the user as a message
+        return error_alert(e)
+
+
+def _cockpit():
+    return cockpit_card(_cockpit_content())
+
+
+protect_output("ds-cockpit-body", "editor", "watch the migration cockpit")
+
+
+@callback(Output("ds-cockpit-body", "children"), Input("ds-cockpit-refresh", "n_intervals"),
+          prevent_initial_call=True)
+def refresh_cockpit(_n):
+    return _cockpit_content()
 
 
 # ------------------------------------------------------------------ facts and the schedule table

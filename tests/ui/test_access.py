@@ -50,6 +50,7 @@ def test_a_viewer_sees_every_page_but_no_way_to_change_data(dash_duo, basic_site
     open_page(dash_duo, f"/sky-map?schedule={sid}", "#sky-graph .main-svg", timeout=60)
     open_page(dash_duo, f"/data-source?schedule={sid}", "#ds-viewer-note", timeout=60)
     assert not dash_duo.find_elements("#ds-facts") and not dash_duo.find_elements("#ds-audit-card")
+    assert not dash_duo.find_elements("#ds-cockpit")  # the migration cockpit is the operators' (editor+)
     assert not dash_duo.find_element("#ds-recompute").is_displayed()
     assert_clean(dash_duo)
 

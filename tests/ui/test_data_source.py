@@ -123,3 +123,39 @@ def test_without_schedule_and_errors(dash_duo, tsi_app, ui_env):
     open_page(dash_duo, "/data-source?schedule=999", ".tsi-error")
     dash_duo.wait_for_contains_text(".tsi-error", "Schedule 999 does not exist (it may have been deleted).")
     assert_clean(dash_duo)
+
+
+def test_the_cockpit_shows_the_phase_criteria_latency_and_a_shadow_mismatch(dash_duo, tsi_app, ui_env, tmp_path,
+                                                                             monkeypatch):
+    from builders import alter_analytics_priority
+    from tsi import data
+    from tsi.config import reset_settings
+    from tsi.data import cache
+    from tsi.migration import shadow
+
+    source, ids = ui_env
+    sid = ids["night"]
+    monkeypatch.setenv("TSI_MIGRATION__SHADOW_RATE", "1")
+    monkeypatch.setenv("TSI_MIGRATION__MIN_SHADOW", "1")
+    reset_settings()
+    data.reset()
+    alter_analytics_priority(tmp_path / "ui.sqlite3", sid)  # behind TSI's back: the two paths now differ
+    cache.reset()
+    start_app(dash_duo, tsi_app)
+    open_page(dash_duo, f"/distributions?schedule={sid}", "#dist-priority .main-svg")
+    assert shadow.drain(60)
+    open_page(dash_duo, f"/data-source?schedule={sid}", "#ds-cockpit")
+    phase = "shadow" if source == "legacy" else "live"
+    dash_duo.wait_for_text_to_equal("#ds-phase", phase)
+    assert dash_duo.find_element("#ds-ready").text == "not ready"
+    shadow_c = dash_duo.find_element("#ds-criterion-shadow")
+    assert shadow_c.get_attribute("data-ok") == "false" and "differed or failed (distributions" in shadow_c.text
+    assert dash_duo.find_element("#ds-criterion-analytics").get_attribute("data-ok") == "true"
+    problems = dash_duo.find_element("#ds-shadow-problems").text
+    assert "mismatch · distributions" in problems and f"tsi parity {sid} --flow distributions --params" in problems
+    assert "distributions" in dash_duo.find_element("#ds-shadow-table").text
+    # the latency chart: both paths measured for distributions (served, and the shadow's other path)
+    dash_duo.wait_for_element("#ds-latency-graph .main-svg")
+    summary = dash_duo.find_element("#ds-latency-summary").get_attribute("textContent")
+    assert "distributions: etl p50" in summary and "legacy p50" in summary
+    assert_clean(dash_duo)
