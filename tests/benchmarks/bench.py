@@ -18,13 +18,15 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .browser import PAGES, VISITS, browser_timing
 from .peer import pandas_notebook, samples_elsewhere
 from .presets import BUDGETS, FLOWS, PRESETS
 from .report import checks, format_table
 from .timing import Timing, settle_writeback, time_calls, time_pair
+
+SHADOW_ENV = "TSI_MIGRATION__SHADOW_RATE"
 
 __all__ = ["BUDGETS", "FLOWS", "PAGES", "PRESETS", "VISITS", "browser_timing", "checks", "format_table",
            "pandas_notebook", "run"]
@@ -43,8 +45,34 @@ def _params(flow: str, sid: int) -> dict:
     return {"other_schedule_id": sid} if flow == "compare" else {}
 
 
+def _time_misses(fn: Callable[[], Any], repeat: int) -> Timing:
+    """A cache miss as a user meets it: the cache emptied (not timed), then the flow through the cache."""
+    from tsi.data import cache
+
+    t = Timing()
+    for _ in range(repeat):
+        cache.reset()
+        s = time.perf_counter()
+        fn()
+        t.samples_ms.append((time.perf_counter() - s) * 1e3)
+    return t
+
+
+def _shadow_outcomes() -> dict[str, int]:
+    from tsi import metrics
+
+    out: dict[str, int] = {}
+    for flow in FLOWS:
+        for result in metrics.SHADOW_RESULTS:
+            out[result] = out.get(result, 0) + int(metrics.sample("tsi_shadow_comparisons_total",
+                                                                  {"flow": flow, "result": result}))
+    return out
+
+
 def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int = 20,
-        flows: list[str] | None = None, browser: bool = False) -> dict:
+        flows: list[str] | None = None, browser: bool = False, shadow_rate: float | None = None) -> dict:
+    """Measure ingest and every flow. ``shadow_rate`` runs with ``MIGRATION.SHADOW_RATE`` set (the cached and
+    miss timings then carry the shadow comparison's cost, operations.md §4)."""
     from tsi import data
     from tsi.config import get_settings, reset_settings
 
@@ -55,6 +83,9 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
     result: dict[str, Any] = {"preset": preset, "repeat": repeat, "machine": {"cpus": os.cpu_count()}}
     tmp = None
     old_env = os.environ.get("TSI_DATABASE__SQLITE_PATH")
+    old_shadow = os.environ.get(SHADOW_ENV)
+    if shadow_rate is not None:
+        os.environ[SHADOW_ENV] = str(float(shadow_rate))
     # The facade logs one DEBUG line per flow call: thousands here, each written inside the timed region.
     flow_log = logging.getLogger("tsi.data")
     old_level = flow_log.level
@@ -134,6 +165,7 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
             fn(schedule_id, **p)
             hit, _ = time_calls(lambda: fn(schedule_id, **p), max(repeat, 50))
             row["cached"] = hit.as_dict()
+            row["miss"] = _time_misses(lambda: fn(schedule_id, **p), repeat).as_dict()
             if flow == "compare":  # reads the blocks of both schedules
                 scan.samples_ms = [2 * s for s in scan.samples_ms]
             row["raw_scan"] = scan.as_dict()
@@ -142,6 +174,10 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
                 row["etl_speedup"] = round(row["legacy"]["median_ms"] / row["etl"]["median_ms"], 2)
             rows.append(row)
         result["flows"] = rows
+        from tsi.migration import shadow
+
+        shadow.drain(120)
+        result["shadow"] = {"rate": float(get_settings().MIGRATION.SHADOW_RATE), "outcomes": _shadow_outcomes()}
         if "trends" in flows:
             from tsi.analysis.trends_model import fit_trends_model
 
@@ -170,6 +206,10 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
             os.environ.pop("TSI_DATABASE__SQLITE_PATH", None)
         else:
             os.environ["TSI_DATABASE__SQLITE_PATH"] = old_env
+        if old_shadow is None:
+            os.environ.pop(SHADOW_ENV, None)
+        else:
+            os.environ[SHADOW_ENV] = old_shadow
         reset_settings()
         data.reset()
         if tmp is not None:

@@ -41,14 +41,17 @@ def format_table(result: dict) -> str:
                      f"files {sum(i['file_bytes'].values()) / 1e6:.1f} MB")
     lines.append("")
     lines.append(f"{'flow':<15} {'legacy med':>10} {'etl min':>8} {'etl med':>8} {'etl p95':>8} {'cached':>7} "
-                 f"{'scan':>7} {'etl/scan':>8} {'speed-up':>8} {'bytes':>10}")
+                 f"{'miss':>7} {'scan':>7} {'etl/scan':>8} {'speed-up':>8} {'bytes':>10}")
     for r in result["flows"]:
         e = r.get("etl") or {}
         lines.append(f"{r['flow']:<15} {r['legacy']['median_ms']:>10.2f} {e.get('min_ms', float('nan')):>8.2f} "
                      f"{e.get('median_ms', float('nan')):>8.2f} {e.get('p95_ms', float('nan')):>8.2f} "
-                     f"{r['cached']['median_ms']:>7.3f} {r['raw_scan']['median_ms']:>7.2f} "
+                     f"{r['cached']['median_ms']:>7.3f} {r['miss']['median_ms']:>7.2f} {r['raw_scan']['median_ms']:>7.2f} "
                      f"{r.get('etl_over_scan', float('nan')):>8.2f} {r.get('etl_speedup', float('nan')):>8.2f} "
                      f"{r.get('payload_bytes', 0):>10,}")
+    sh = result.get("shadow")
+    if sh and sh["rate"]:
+        lines.append(f"shadow comparison at rate {sh['rate']:g}: " + ", ".join(f"{v} {k}" for k, v in sh["outcomes"].items()))
     lines.append("")
     lines.append(f"{'measure':<36} {'value':>10} {'budget':>10}  ")
     for c in result["budgets"]:

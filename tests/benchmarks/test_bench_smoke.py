@@ -28,6 +28,17 @@ def test_bench_tiny_preset_reports_every_flow_and_budget_row(tsi_db, capsys):
     assert "sky_map" in text and "budget" in text
 
 
+def test_bench_with_shadowing_reports_the_comparisons(tsi_db, capsys):
+    code = main(["bench", "--preset", "tiny", "--repeat", "2", "--flows", "timeline", "--shadow", "1", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and out["shadow"]["rate"] == 1.0
+    assert out["flows"][0]["miss"]["n"] == 2
+    assert out["shadow"]["outcomes"]["match"] >= 2 and out["shadow"]["outcomes"]["mismatch"] == 0
+    import os
+
+    assert "TSI_MIGRATION__SHADOW_RATE" not in os.environ  # the setting is the run's only
+
+
 def test_bench_cli_json(tsi_db, capsys):
     code = main(["bench", "--preset", "tiny", "--repeat", "1", "--flows", "sky-map,insights", "--json"])
     out = json.loads(capsys.readouterr().out)
