@@ -97,9 +97,9 @@ def flow_served(flow: str, source: str, cache: str, seconds: float) -> None:
     FLOW_SECONDS.labels(flow, source, cache).observe(seconds)
 
 
-def flow_failed(flow: str, source: str, exc: BaseException) -> None:
-    """A flow call that raised ``exc``."""
-    FLOW_ERRORS.labels(flow, source, type(exc).__name__).inc()
+def flow_failed(flow: str, source: str, exc: BaseException | str) -> None:
+    """A flow call that raised ``exc`` (or an exception of the class named ``exc``)."""
+    FLOW_ERRORS.labels(flow, source, exc if isinstance(exc, str) else type(exc).__name__).inc()
 
 
 def etl_fallback(flow: str, reason: str) -> None:

@@ -38,6 +38,8 @@ def first_difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any] | N
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return (f"{path}.length", len(a), len(b))
+        if a == b if _only_text(a) and _only_text(b) else False:
+            return None  # text columns compared in C: the shadow thread holds the GIL for microseconds, not ms
         for i, (x, y) in enumerate(zip(a, b)):
             d = first_difference(x, y, f"{path}[{i}]")
             if d:
@@ -50,6 +52,10 @@ def first_difference(a: Any, b: Any, path: str = "") -> tuple[str, Any, Any] | N
             return None
         return (path, a, b)
     return None if a == b else (path, a, b)
+
+
+def _only_text(items: list) -> bool:
+    return set(map(type, items)) <= {str}
 
 
 def matrix(schedule_id: int, older_id: int | None, priorities_median: float | None,

@@ -84,6 +84,7 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
     tmp = None
     old_env = os.environ.get("TSI_DATABASE__SQLITE_PATH")
     old_shadow = os.environ.get(SHADOW_ENV)
+    outcomes_before = _shadow_outcomes()  # the counters are the process's: report this run's share
     if shadow_rate is not None:
         os.environ[SHADOW_ENV] = str(float(shadow_rate))
     # The facade logs one DEBUG line per flow call: thousands here, each written inside the timed region.
@@ -177,7 +178,9 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
         from tsi.migration import shadow
 
         shadow.drain(120)
-        result["shadow"] = {"rate": float(get_settings().MIGRATION.SHADOW_RATE), "outcomes": _shadow_outcomes()}
+        after = _shadow_outcomes()
+        result["shadow"] = {"rate": float(get_settings().MIGRATION.SHADOW_RATE),
+                            "outcomes": {k: after[k] - outcomes_before.get(k, 0) for k in after}}
         if "trends" in flows:
             from tsi.analysis.trends_model import fit_trends_model
 

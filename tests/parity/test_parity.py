@@ -81,3 +81,8 @@ def test_first_difference_reports_the_path():
     nan = {"v": np.array([np.nan, 1.0])}
     assert parity.first_difference(nan, {"v": np.array([np.nan, 1.0])}) is None
     assert parity.first_difference({"a": 1}, {"a": 1, "b": 2})[0] == "(root)"
+    # lists: text compared at once, other items one by one (types and NaN rules kept)
+    assert parity.first_difference({"ids": ["a", "b"]}, {"ids": ["a", "b"]}) is None
+    assert parity.first_difference({"ids": ["a", "b"]}, {"ids": ["a", "c"]}) == ("ids[1]", "b", "c")
+    assert parity.first_difference([1, 2.0], [1, 2]) == ("[1]", 2.0, 2)
+    assert parity.first_difference([float("nan")], [float("nan")]) is None

@@ -315,7 +315,7 @@ def _serve_flow(flow: str, schedule_id: int, canonical: dict, source: str, use_c
     _freeze(payload)
     if use_cache and (model or flow != "trends"):
         cache.set(key, payload)
-        shadow.maybe_shadow(flow, schedule_id, canonical, source, payload, headers)  # a sample, off this thread
+        shadow.maybe_shadow(flow, schedule_id, canonical, source, headers)  # a sample, in another process
     return payload, "miss" if use_cache else "bypass", source, reason
 
 

@@ -4,8 +4,7 @@ the other path off the request thread and compared; mismatches are stored with w
 from __future__ import annotations
 
 import json
-import threading
-
+import time
 import pytest
 
 from builders import alter_analytics_priority, ingest_dir, sql_elsewhere
@@ -43,7 +42,7 @@ def _alter_priority(db, sid: int) -> None:
 def test_off_by_default_nothing_is_compared(sid, monkeypatch):
     _settings(monkeypatch, 0)
     data.sky_map(sid)
-    assert shadow._worker is None
+    assert shadow._helper is None
     assert data.core().parity_event_counts(None) == []
 
 
@@ -93,8 +92,8 @@ def test_an_altered_analytics_row_is_a_stored_mismatch_that_tsi_parity_reproduce
     assert code == 1 and "different" in out and event["diff_path"] in out
 
 
-def test_a_failing_other_path_is_an_error_outcome_and_the_user_is_served(sid, monkeypatch):
-    _settings(monkeypatch, 1)
+def test_a_failing_path_is_an_error_outcome_stored_with_its_message(sid, monkeypatch):
+    """What the helper process runs for each job, run here with the ETL binding broken."""
     from tsi.data import dispatch
 
     real = dispatch.binding
@@ -107,36 +106,39 @@ def test_a_failing_other_path_is_an_error_outcome_and_the_user_is_served(sid, mo
         return real(flow, source)
 
     monkeypatch.setattr(dispatch, "binding", broken)
-    before = _count("timeline", "error")
-    assert data.timeline(sid)["blocks"]  # served
-    assert shadow.drain(60)
-    assert _count("timeline", "error") == before + 1
+    outcome = shadow.run_job(shadow.ShadowJob("timeline", sid, {}, "legacy"))
+    assert outcome == shadow.Outcome("timeline", "etl", "error", None, "RuntimeError")
     [event] = data.core().parity_event_list(None, True, 10)
     assert event["result"] == "error" and "RuntimeError: analytics table unreadable" in event["error"]
 
 
+def _no_helper_process(monkeypatch):
+    """The queue and the counting thread without the helper process (nothing takes jobs off the queue)."""
+    monkeypatch.setattr(shadow, "_start_process", lambda *a: None)
+
+
+def test_outcomes_are_counted_by_the_worker(sid, monkeypatch):
+    _settings(monkeypatch, 1)
+    _no_helper_process(monkeypatch)
+    assert shadow.maybe_shadow("timeline", sid, {}, "legacy", [{"analytics_state": "fresh"}])
+    errors = metrics.sample("tsi_flow_errors_total", {"flow": "timeline", "source": "etl", "kind": "RuntimeError"})
+    before = _count("timeline", "error")
+    shadow._helper.results.put(shadow.Outcome("timeline", "etl", "error", None, "RuntimeError"))
+    assert shadow.drain(10)
+    assert _count("timeline", "error") == before + 1
+    assert metrics.sample("tsi_flow_errors_total",
+                          {"flow": "timeline", "source": "etl", "kind": "RuntimeError"}) == errors + 1
+
+
 def test_a_full_queue_drops_the_comparison_without_waiting(sid, monkeypatch):
     _settings(monkeypatch, 1, queue=1)
-    release = threading.Event()
-    started = threading.Event()
-    real = shadow.compare
-
-    def slow(job):
-        started.set()
-        release.wait(30)
-        return real(job)
-
-    monkeypatch.setattr(shadow, "compare", slow)
+    _no_helper_process(monkeypatch)
     before = _count("insights", "dropped")
-    try:
-        data.sky_map(sid)                      # taken by the worker, which now waits
-        assert started.wait(10)
-        data.distributions(sid)                # fills the queue of one
-        data.insights(sid)                     # dropped: the request does not wait
-        assert _count("insights", "dropped") == before + 1
-    finally:
-        release.set()
-    assert shadow.drain(60)
+    data.sky_map(sid)                      # queued (nothing takes it off)
+    t = time.perf_counter()
+    data.insights(sid)                     # dropped: the request does not wait
+    assert time.perf_counter() - t < 5
+    assert _count("insights", "dropped") == before + 1
 
 
 def test_stale_analytics_are_not_compared(sid, tsi_db, monkeypatch):
@@ -152,9 +154,7 @@ def test_stale_analytics_are_not_compared(sid, tsi_db, monkeypatch):
 
 def test_a_sample_of_the_requests_is_compared(sid, monkeypatch):
     _settings(monkeypatch, 0.5, queue=1000)
+    _no_helper_process(monkeypatch)
     monkeypatch.setattr(shadow, "_random", __import__("random").Random(7))
-    monkeypatch.setattr(shadow, "compare", lambda job: "match")
-    queued = [shadow.maybe_shadow("timeline", sid, {}, "legacy", {"x": 1}, [{"analytics_state": "fresh"}])
-              for _ in range(400)]
+    queued = [shadow.maybe_shadow("timeline", sid, {}, "legacy", [{"analytics_state": "fresh"}]) for _ in range(400)]
     assert 150 < sum(queued) < 250
-    assert shadow.drain(60)
