@@ -2,6 +2,7 @@
 
 `register` adds, to the Flask server under Dash:
 
+* compression of the responses (:mod:`tsi.compression`);
 * `/vendor/bootstrap.min.css` (here);
 * `POST /api/schedules`, the upload (:mod:`tsi.upload`);
 * `GET /healthz` and the rest of the JSON API under `/api/` — list, header, flow payloads, delete, recompute
@@ -33,6 +34,11 @@ def bootstrap_css() -> bytes:
 
 
 def register(server: Flask) -> None:
+    from tsi.compression import install as install_compression
+    from tsi.config import get_settings
+
+    install_compression(server, get_settings())  # first: its after_request then runs last, on the final body
+
     @server.get(BOOTSTRAP_URL)
     def _bootstrap():  # pragma: no cover - exercised by the UI tests
         r = Response(bootstrap_css(), mimetype="text/css")

@@ -378,6 +378,7 @@ def _validate(settings: Any, overridden: set[str]) -> list[str]:
     c.integer("SERVER.WORKERS", 1)
     c.integer("SERVER.THREADS", 1)
     c.integer("SERVER.TIMEOUT", 0)
+    c.boolean("SERVER.COMPRESSION")
     return c.problems
 
 
