@@ -19,7 +19,9 @@ BUDGETS = {
     "legacy": {"real": 100.0},
     "cached": {"real": 1.0, "large": 1.0, "tiny": 1.0},
     "trends_model": {"real": 150.0},
-    "page": {"large": 2000.0},
+    "page": {"real": 500.0, "large": 1000.0},          # page drawn, median of the visits, ETL
+    "page_server": {"real": 50.0},                     # a page's callbacks, server time, ETL
+    "page_bytes": {"real": {"/sky-map": 150_000}},     # transferred for one full visit, ETL
     "scan_ratio": 2.0,      # ETL flow ≤ 2 × the raw scan of its columns
     "peer_ratio": 0.1,      # ours ≤ 0.1 × the pandas notebook
 }

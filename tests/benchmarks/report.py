@@ -24,8 +24,16 @@ def checks(result: dict, preset: str | None) -> list[dict]:
         add(f"{r['flow']} cached (p95)", r["cached"]["p95_ms"], BUDGETS["cached"].get(preset or "real"))
     if "trends_model" in result:
         add("trends model fit (median)", result["trends_model"]["median_ms"], BUDGETS["trends_model"].get(preset))
-    for path, t in (result.get("browser") or {}).items():
-        add(f"page {path} drawn (median of {VISITS})", t["median_ms"], BUDGETS["page"].get(preset))
+    for source, pages in (result.get("browser") or {}).items():
+        etl = source == "etl"
+        for path, t in pages.items():
+            add(f"page {path} drawn, {source} (median of {VISITS})", t["median_ms"],
+                BUDGETS["page"].get(preset) if etl else None)
+            add(f"page {path} callbacks, {source} (server)", t["server_ms"],
+                BUDGETS["page_server"].get(preset) if etl else None)
+            if etl:
+                add(f"page {path} bytes transferred", t["bytes"],
+                    (BUDGETS["page_bytes"].get(preset) or {}).get(path), "B")
     peer = result["pandas_peer"]
     add("ours (etl) / pandas notebook", peer["ratio_etl"], BUDGETS["peer_ratio"], "×")
     add("ours (legacy) / pandas notebook", peer["ratio_legacy"], None, "×")
@@ -52,11 +60,20 @@ def format_table(result: dict) -> str:
     sh = result.get("shadow")
     if sh and sh["rate"]:
         lines.append(f"shadow comparison at rate {sh['rate']:g}: " + ", ".join(f"{v} {k}" for k, v in sh["outcomes"].items()))
+    for source, pages in (result.get("browser") or {}).items():
+        lines.append("")
+        lines.append(f"pages, {source}: {'drawn med':>9} {'first':>7} {'via nav':>7} {'server':>7} {'callbacks':>9} "
+                     f"{'bytes':>10}")
+        for path, t in pages.items():
+            nav = "-" if t["navigate_ms"] is None else f"{t['navigate_ms']:.0f}"
+            lines.append(f"  {path:<15} {t['median_ms']:>9.0f} {t['first_ms']:>7.0f} {nav:>7} {t['server_ms']:>7.1f} "
+                         f"{t['callbacks']:>9} {t['bytes']:>10,}")
     lines.append("")
-    lines.append(f"{'measure':<36} {'value':>10} {'budget':>10}  ")
+    lines.append(f"{'measure':<44} {'value':>10} {'budget':>10}  ")
     for c in result["budgets"]:
-        v = "-" if c["value"] is None else f"{c['value']:.3f}" if c["unit"] == "×" else f"{c['value']:.2f}"
+        v = "-" if c["value"] is None else f"{c['value']:.3f}" if c["unit"] == "×" else \
+            f"{c['value']:,.0f}" if c["unit"] == "B" else f"{c['value']:.2f}"
         b = "-" if c["budget"] is None else f"{c['budget']:g}"
         mark = {True: "✓", False: "✗", None: " "}[c["ok"]]
-        lines.append(f"{c['measure']:<36} {v:>10} {b:>10} {c['unit']:<2} {mark}")
+        lines.append(f"{c['measure']:<44} {v:>10} {b:>10} {c['unit']:<2} {mark}")
     return "\n".join(lines)

@@ -62,3 +62,18 @@ def test_bench_without_the_development_bindings_exits_2(tsi_db, monkeypatch, cap
     code = main(["bench", "--preset", "tiny", "--repeat", "1"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "testing" in err
+
+
+def test_browser_mode_reports_both_paths_bytes_and_server_time(tsi_db, generated):
+    """The page timing on a small schedule (one page, both paths): every field present and plausible."""
+    from benchmarks.browser import browser_timing
+    from builders import ingest_dir
+
+    sid = ingest_dir(generated["night"])["schedule_id"]
+    r = browser_timing(str(tsi_db), sid, pages=["/sky-map"])
+    assert set(r) == {"legacy", "etl"}
+    for source in ("legacy", "etl"):
+        t = r[source]["/sky-map"]
+        assert len(t["visits_ms"]) == 3 and t["median_ms"] > 0 and t["navigate_ms"] > 0
+        assert t["callbacks"] >= 1 and t["server_ms"] > 0
+        assert t["bytes"] > 10_000  # the document, its scripts and the callbacks' answers
