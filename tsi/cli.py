@@ -321,7 +321,8 @@ def cmd_bench(a) -> int:
 
     flows = [f.strip().replace("-", "_") for f in a.flows.split(",")] if a.flows else None
     result = bench.run(preset=None if a.schedule is not None else a.preset, schedule_id=a.schedule,
-                       repeat=a.repeat, flows=flows, browser=a.browser, shadow_rate=a.shadow)
+                       repeat=a.repeat, flows=flows, browser=a.browser, shadow_rate=a.shadow, users=a.users,
+                       load_seconds=a.seconds)
     if a.json:
         _print(result, pretty=True)
     else:
@@ -434,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--flows", help="comma-separated subset, e.g. sky-map,insights")
     be.add_argument("--json", action="store_true")
     be.add_argument("--browser", action="store_true", help="also time every page drawn in headless Chromium")
+    be.add_argument("--users", type=int, metavar="N",
+                    help="instead of the flow timings: N simulated users against tsi run (cold, warm, ramp)")
+    be.add_argument("--seconds", type=float, default=30.0, help="length of each --users phase")
     be.add_argument("--shadow", type=float, metavar="RATE",
                     help="run with MIGRATION.SHADOW_RATE = RATE (its cost shows in the cached and miss timings)")
 

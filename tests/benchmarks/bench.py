@@ -70,7 +70,8 @@ def _shadow_outcomes() -> dict[str, int]:
 
 
 def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int = 20,
-        flows: list[str] | None = None, browser: bool = False, shadow_rate: float | None = None) -> dict:
+        flows: list[str] | None = None, browser: bool = False, shadow_rate: float | None = None,
+        users: int | None = None, load_seconds: float = 30.0) -> dict:
     """Measure ingest and every flow. ``shadow_rate`` runs with ``MIGRATION.SHADOW_RATE`` set (the cached and
     miss timings then carry the shadow comparison's cost, operations.md §4)."""
     from tsi import data
@@ -129,6 +130,13 @@ def run(preset: str | None = "real", schedule_id: int | None = None, repeat: int
         header = data.schedule_header(schedule_id, use_cache=False)
         n_blocks = len(data.sky_map(schedule_id, use_cache=False)["blocks"]["block_id"])
         result["blocks"] = n_blocks
+        if users:  # many users at once: the load test only (load.py)
+            from .load import load_test
+
+            result["load"] = load_test(db_path, [schedule_id], users=users, seconds=load_seconds)
+            result["flows"] = []
+            result["budgets"] = checks(result, preset)
+            return result
         rows = []
         from tsi import _core
         from tsi.jsonout import dumps

@@ -22,6 +22,7 @@ BUDGETS = {
     "page": {"real": 500.0, "large": 1000.0},          # page drawn, median of the visits, ETL
     "page_server": {"real": 50.0},                     # a page's callbacks, server time, ETL
     "page_bytes": {"real": {"/sky-map": 150_000}},     # transferred for one full visit, ETL
+    "load_p95": {"cold": {"real": 400.0}, "warm": {"real": 150.0}},  # 32 users pausing ~1 s
     "scan_ratio": 2.0,      # ETL flow ≤ 2 × the raw scan of its columns
     "peer_ratio": 0.1,      # ours ≤ 0.1 × the pandas notebook
 }

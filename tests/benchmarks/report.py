@@ -22,6 +22,15 @@ def checks(result: dict, preset: str | None) -> list[dict]:
             add(f"{r['flow']} etl / raw scan", r["etl_over_scan"], BUDGETS["scan_ratio"], "×")
         add(f"{r['flow']} legacy cold (median)", r["legacy"]["median_ms"], BUDGETS["legacy"].get(preset))
         add(f"{r['flow']} cached (p95)", r["cached"]["p95_ms"], BUDGETS["cached"].get(preset or "real"))
+    load = result.get("load")
+    if load:
+        n = load["warm"]["users"]
+        for phase in ("cold", "warm"):
+            add(f"{n} users, {phase} cache: p95", load[phase]["p95_ms"],
+                BUDGETS["load_p95"][phase].get(preset) if n >= 32 else None)
+            add(f"{n} users, {phase} cache: errors", load[phase]["errors"], 0, "")
+        if "ramp" in load:
+            add("throughput where p95 crosses 500 ms", load["ramp"]["crossed_at_rps"], None, "/s")
     if "trends_model" in result:
         add("trends model fit (median)", result["trends_model"]["median_ms"], BUDGETS["trends_model"].get(preset))
     for source, pages in (result.get("browser") or {}).items():
@@ -34,7 +43,9 @@ def checks(result: dict, preset: str | None) -> list[dict]:
             if etl:
                 add(f"page {path} bytes transferred", t["bytes"],
                     (BUDGETS["page_bytes"].get(preset) or {}).get(path), "B")
-    peer = result["pandas_peer"]
+    peer = result.get("pandas_peer")
+    if peer is None:
+        return out
     add("ours (etl) / pandas notebook", peer["ratio_etl"], BUDGETS["peer_ratio"], "×")
     add("ours (legacy) / pandas notebook", peer["ratio_legacy"], None, "×")
     return out
@@ -47,9 +58,22 @@ def format_table(result: dict) -> str:
         i = result["ingest"]
         lines.append(f"ingest + ETL: {i['ingest_and_etl_ms']:.0f} ms (ETL {i['etl_ms']} ms), "
                      f"files {sum(i['file_bytes'].values()) / 1e6:.1f} MB")
-    lines.append("")
-    lines.append(f"{'flow':<15} {'legacy med':>10} {'etl min':>8} {'etl med':>8} {'etl p95':>8} {'cached':>7} "
-                 f"{'miss':>7} {'scan':>7} {'etl/scan':>8} {'speed-up':>8} {'bytes':>10}")
+    load = result.get("load")
+    if load:
+        lines.append("")
+        lines.append(f"load ({load['mix']} actions, pause ~{load['think_s']:g} s): users requests   req/s    p50    p95"
+                     f"    p99 errors misses")
+        rows = [("cold", load["cold"]), ("warm", load["warm"])] + [("ramp", s) for s in
+                                                                   (load.get("ramp") or {}).get("steps", [])]
+        for name, r in rows:
+            miss = r.get("cache_miss_share")
+            lines.append(f"  {name:<6} {r['users']:>26} {r['requests']:>8} {r['throughput_rps']:>7} "
+                         f"{r['p50_ms']!s:>6} {r['p95_ms']!s:>6} {r['p99_ms']!s:>6} {r['errors']:>6} "
+                         f"{'' if miss is None else f'{miss:.0%}':>6}")
+    if result["flows"]:
+        lines.append("")
+        lines.append(f"{'flow':<15} {'legacy med':>10} {'etl min':>8} {'etl med':>8} {'etl p95':>8} {'cached':>7} "
+                     f"{'miss':>7} {'scan':>7} {'etl/scan':>8} {'speed-up':>8} {'bytes':>10}")
     for r in result["flows"]:
         e = r.get("etl") or {}
         lines.append(f"{r['flow']:<15} {r['legacy']['median_ms']:>10.2f} {e.get('min_ms', float('nan')):>8.2f} "

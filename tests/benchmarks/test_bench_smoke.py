@@ -77,3 +77,17 @@ def test_browser_mode_reports_both_paths_bytes_and_server_time(tsi_db, generated
         assert len(t["visits_ms"]) == 3 and t["median_ms"] > 0 and t["navigate_ms"] > 0
         assert t["callbacks"] >= 1 and t["server_ms"] > 0
         assert t["bytes"] > 10_000  # the document, its scripts and the callbacks' answers
+
+
+def test_users_mode_runs_the_phases_against_a_real_server(tsi_db, capsys):
+    code = main(["bench", "--preset", "tiny", "--users", "3", "--seconds", "2", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    load = out["load"]
+    for phase in ("cold", "warm"):
+        assert load[phase]["users"] == 3 and load[phase]["requests"] > 0, load[phase]
+        assert load[phase]["errors"] == 0, load[phase]["error_examples"]
+        assert load[phase]["p95_ms"] >= load[phase]["p50_ms"] > 0
+    assert load["warm"]["cache_miss_share"] < load["cold"]["cache_miss_share"]
+    assert [s["users"] for s in load["ramp"]["steps"]][:2] == [4, 8]
+    assert any(c["measure"] == "3 users, warm cache: p95" for c in out["budgets"])
