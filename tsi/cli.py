@@ -429,7 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     be = add("bench", cmd_bench, "measure ingest and every flow against the performance budgets")
     bg = be.add_mutually_exclusive_group()
-    bg.add_argument("--preset", choices=["real", "large", "tiny"], default="real")
+    bg.add_argument("--preset", choices=["real", "large", "xl", "catalogue", "tiny"], default="real")
     bg.add_argument("--schedule", type=int, help="measure a stored schedule instead of a generated preset")
     be.add_argument("--repeat", type=int, default=20)
     be.add_argument("--flows", help="comma-separated subset, e.g. sky-map,insights")

@@ -94,6 +94,19 @@ class _Server:
                 out.append(int(parts[1]) / 1000.0)
         return out
 
+    def worker_peak_mb(self) -> float | None:
+        """The peak resident memory of the worker (the one child of gunicorn's master), from /proc."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+            peaks = []
+            for pid in children:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            return round(max(peaks), 1) if peaks else None
+        except OSError:
+            return None
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=10)
@@ -164,8 +177,9 @@ def _measure_pages(driver, server: _Server, schedule_id: int, pages: list[str], 
 
 
 def browser_timing(db_path: str, schedule_id: int, pages: list[str] | None = None, timeout: float = 30.0,
-                   sources: tuple[str, ...] = SOURCES) -> dict:
-    """``{source: {page: {...}}}`` (see the module's docstring)."""
+                   sources: tuple[str, ...] = SOURCES, memory: dict | None = None) -> dict:
+    """``{source: {page: {...}}}`` (see the module's docstring); ``memory`` receives each source's worker peak
+    resident memory in MB (one worker served every page)."""
     result = {}
     for source in sources:
         server = _Server(db_path, source)
@@ -174,6 +188,8 @@ def browser_timing(db_path: str, schedule_id: int, pages: list[str] | None = Non
             server.wait_ready()
             driver = _driver()
             result[source] = _measure_pages(driver, server, schedule_id, pages or PAGES, timeout)
+            if memory is not None:
+                memory[source] = server.worker_peak_mb()
         finally:
             if driver is not None:
                 driver.quit()

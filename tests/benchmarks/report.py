@@ -16,6 +16,17 @@ def checks(result: dict, preset: str | None) -> list[dict]:
 
     if "ingest" in result:
         add("ingest + ETL", result["ingest"]["ingest_and_etl_ms"], BUDGETS["ingest"].get(preset))
+        if result["ingest"].get("peak_rss_mb") is not None:
+            add("ingest process peak memory", result["ingest"]["peak_rss_mb"],
+                BUDGETS["peak_memory_mb"].get(preset), "MB")
+    for source, mb in (result.get("worker_peak_mb") or {}).items():
+        add(f"worker peak memory serving every page, {source}", mb, BUDGETS["peak_memory_mb"].get(preset), "MB")
+    cat = result.get("catalogue")
+    if cat:
+        b = BUDGETS["catalogue"]
+        add(f"GET /api/schedules, {cat['listed']} schedules (median)", cat["api_list_ms"]["median_ms"], b["api_list_ms"])
+        add("Home drawn (median)", cat["home_ms"]["median_ms"], b["home_ms"])
+        add("schedule selector opened (median)", cat["selector_ms"]["median_ms"], b["selector_ms"])
     for r in result["flows"]:
         if r.get("etl"):
             add(f"{r['flow']} etl cold (median)", r["etl"]["median_ms"], BUDGETS["etl"].get(preset))
@@ -52,12 +63,18 @@ def checks(result: dict, preset: str | None) -> list[dict]:
 
 
 def format_table(result: dict) -> str:
-    lines = [f"tsi bench — preset {result['preset'] or '-'}, schedule {result['schedule_id']}, "
-             f"{result['blocks']} blocks, {result['repeat']} repeats, {result['machine']['cpus']} CPUs"]
+    cat = result.get("catalogue")
+    if cat:
+        lines = [f"tsi bench — preset catalogue: {cat['schedules']} schedules of {cat['blocks_each']} blocks "
+                 f"(stored in {cat['fill_ms'] / 1e3:.0f} s), {result['machine']['cpus']} CPUs"]
+    else:
+        lines = [f"tsi bench — preset {result['preset'] or '-'}, schedule {result['schedule_id']}, "
+                 f"{result['blocks']} blocks, {result['repeat']} repeats, {result['machine']['cpus']} CPUs"]
     if "ingest" in result:
         i = result["ingest"]
+        peak = "" if i.get("peak_rss_mb") is None else f", peak memory {i['peak_rss_mb']:,.0f} MB"
         lines.append(f"ingest + ETL: {i['ingest_and_etl_ms']:.0f} ms (ETL {i['etl_ms']} ms), "
-                     f"files {sum(i['file_bytes'].values()) / 1e6:.1f} MB")
+                     f"files {sum(i['file_bytes'].values()) / 1e6:.1f} MB{peak}")
     load = result.get("load")
     if load:
         lines.append("")
@@ -96,7 +113,7 @@ def format_table(result: dict) -> str:
     lines.append(f"{'measure':<44} {'value':>10} {'budget':>10}  ")
     for c in result["budgets"]:
         v = "-" if c["value"] is None else f"{c['value']:.3f}" if c["unit"] == "×" else \
-            f"{c['value']:,.0f}" if c["unit"] == "B" else f"{c['value']:.2f}"
+            f"{c['value']:,.0f}" if c["unit"] in ("B", "MB") else f"{c['value']:.2f}"
         b = "-" if c["budget"] is None else f"{c['budget']:g}"
         mark = {True: "✓", False: "✗", None: " "}[c["ok"]]
         lines.append(f"{c['measure']:<44} {v:>10} {b:>10} {c['unit']:<2} {mark}")

@@ -91,3 +91,26 @@ def test_users_mode_runs_the_phases_against_a_real_server(tsi_db, capsys):
     assert load["warm"]["cache_miss_share"] < load["cold"]["cache_miss_share"]
     assert [s["users"] for s in load["ramp"]["steps"]][:2] == [4, 8]
     assert any(c["measure"] == "3 users, warm cache: p95" for c in out["budgets"])
+
+
+def test_catalogue_mode_measures_the_list_home_and_the_selector(tsi_db, tmp_path):
+    from benchmarks.catalogue import catalogue_timing, fill_catalogue
+
+    filled = fill_catalogue(tmp_path / "files", 4, 40, 2.0)
+    assert filled["schedules"] == 4
+    r = catalogue_timing(str(tsi_db))
+    assert r["listed"] == 4 and r["api_list_ms"]["median_ms"] > 0 and r["api_list_ms"]["bytes"] > 0
+    assert len(r["home_ms"]["visits_ms"]) == 3 and r["home_ms"]["median_ms"] < 30_000
+    assert len(r["selector_ms"]["visits_ms"]) == 3 and r["selector_ms"]["median_ms"] < 30_000
+
+
+def test_the_xl_ingest_runs_in_its_own_process_and_reports_its_peak_memory(tsi_db, tmp_path):
+    from benchmarks.bench import ingest_elsewhere
+    from tsi import data
+
+    out = tmp_path / "files"
+    data.core().generate(str(out), 60, seed=5, days=3.0)
+    r, peak_mb = ingest_elsewhere(str(tsi_db), (out / "schedule.json", out / "possible_periods.json",
+                                               out / "dark_periods.json"))
+    assert r["created"] is True and r["blocks"] == 60
+    assert 20 < peak_mb < 4096
