@@ -41,10 +41,11 @@ server = app.server
 install_auth(app, settings)  # first: who the user is, before any route answers
 register(server)
 
-from tsi.ui.shell import shell  # noqa: E402  (callbacks register after the app exists)
+from tsi.ui.shell import declare_language, shell  # noqa: E402  (callbacks register after the app exists)
 from tsi.ui.startup import finish_dash_setup  # noqa: E402
 import tsi.analysis.trends_model  # noqa: E402,F401  (load scikit-learn at start-up, not in a user's first request)
 
+app.index_string = declare_language(app.index_string)  # <html lang="en">
 app.layout = shell(str(settings.UI.TITLE), dash.page_container)
 finish_dash_setup(app)  # before any request: Dash's own first-request set-up races threaded workers
 

@@ -79,7 +79,7 @@ def layout(schedule=None, **_query):
             dbc.Row([dbc.Col(dbc.Card(dbc.CardBody(graph(k, figs[k], 380))), lg=6, className="mb-3")
                      for k in ("status", "violin")], className="g-3"),
             dbc.Card(dbc.CardBody([
-                html.Div([html.H5("Statistics", className="d-inline-block mb-0"),
+                html.Div([html.H2("Statistics", className="h5 d-inline-block mb-0"),
                           dbc.Button("Download CSV", id="dist-download-button", size="sm", color="light",
                                      outline=True, className="float-end")], className="mb-2 clearfix"),
                 dcc.Loading(html.Div(r["table"], id="dist-table"), type="circle", delay_show=150),

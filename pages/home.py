@@ -144,7 +144,7 @@ def layout(schedule=None, **_query):
     editor = auth.has_role("editor")  # a courtesy: the facade refuses a viewer's upload or delete anyway
     upload = _upload_card(int(get_settings().UPLOAD.MAX_BYTES))
     return html.Div([
-        html.H2("Schedules", className="mb-3"),
+        html.H1("Schedules", className="h2 mb-3"),
         dcc.Store(id="home-refresh", data=0),
         dcc.Store(id="home-delete-target"),
         html.Div(schedules.message, id="home-list-message"),

@@ -113,12 +113,16 @@ def layout(schedule=None, **_query):
         ]),
         _card("Correlations", dcc.Loading(dcc.Graph(id="ins-corr", figure=correlation_heatmap(payload["correlations"]),
                                                     config={"displaylogo": False}))),
-        _card("Top blocks", dbc.Tabs([
-            dbc.Tab(dcc.Loading(grid("ins-top-priority", payload["top_priority"], TOP_COLUMNS, height=360)),
-                    label="By priority", tab_id="priority"),
-            dbc.Tab(dcc.Loading(grid("ins-top-visibility", payload["top_visibility"], TOP_COLUMNS, height=360)),
-                    label="By visibility", tab_id="visibility"),
-        ], id="ins-top-tabs", active_tab="priority")),
+        # two tables side by side, each under its heading: dbc.Tabs 2.0 writes "…-tab-null" ids and
+        # aria-controls to missing panels (docs/decisions.md, Accessibility)
+        _card("Top blocks", dbc.Row([
+            dbc.Col([html.H2("By priority", className="h6", id="ins-top-priority-title"),
+                     dcc.Loading(grid("ins-top-priority", payload["top_priority"], TOP_COLUMNS, height=360))],
+                    xl=6),
+            dbc.Col([html.H2("By visibility", className="h6", id="ins-top-visibility-title"),
+                     dcc.Loading(grid("ins-top-visibility", payload["top_visibility"], TOP_COLUMNS, height=360))],
+                    xl=6),
+        ], className="g-3", id="ins-top-tabs")),
         _card("Scheduling conflicts", dcc.Loading(html.Div(conflicts_section(payload), id="ins-conflicts"))),
     ])
 

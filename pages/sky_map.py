@@ -98,11 +98,11 @@ def controls(stats: dict, projection: str, window: tuple[str, str]):
 
     window_inputs = [
         dbc.Label("Scheduled window (UTC)", className="mb-1"),
-        dbc.InputGroup([dbc.InputGroupText("From"),
+        dbc.InputGroup([dbc.InputGroupText(html.Label("From", htmlFor="sky-window-from", className="mb-0")),
                         dbc.Input(id="sky-window-from", type="text", value=window[0], debounce=True,
                                   placeholder=TIME_FORMAT_HINT, disabled=nothing_scheduled)], size="sm",
                        className="mb-1"),
-        dbc.InputGroup([dbc.InputGroupText("To"),
+        dbc.InputGroup([dbc.InputGroupText(html.Label("To", htmlFor="sky-window-to", className="mb-0")),
                         dbc.Input(id="sky-window-to", type="text", value=window[1], debounce=True,
                                   placeholder=TIME_FORMAT_HINT, disabled=nothing_scheduled)], size="sm"),
         html.Div(f"Use {TIME_FORMAT_HINT}; keeps scheduled blocks starting in [from, to), never hides "

@@ -28,7 +28,7 @@ GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True}
 def _dark_card(payload: dict):
     f = dark_facts(payload)
     return dbc.Card(dbc.CardBody([
-        html.H6("Dark periods", className="mb-2"),
+        html.H2("Dark periods", className="h6 mb-2"),
         dbc.Row([
             dbc.Col([html.Span("Count ", className="text-muted"), html.Span(f["count"], id="tl-dark-count")]),
             dbc.Col([html.Span("Hours ", className="text-muted"), html.Span(f["hours"], id="tl-dark-hours")]),
@@ -62,10 +62,13 @@ def layout(schedule=None, **_query):
     cards = dbc.Row([dbc.Col(metric_card(label, value, detail, id=f"tl-metric-{key}"), xs=6, md=4, xl=True)
                      for label, value, key, detail in metrics(payload)], className="g-2 mb-3", id="tl-metrics")
     filters = dbc.Row([
-        dbc.Col(dbc.Input(id="tl-search", placeholder="Search original id", debounce=True, type="search"), md=4),
-        dbc.Col(dcc.Dropdown(id="tl-month", options=month_options(payload), placeholder="All months",
-                             clearable=True), md=3),
-        dbc.Col(dbc.InputGroup([dbc.InputGroupText("Min. priority"),
+        dbc.Col(dbc.InputGroup([dbc.InputGroupText(html.Label("Search", htmlFor="tl-search", className="mb-0")),
+                                dbc.Input(id="tl-search", placeholder="original id", debounce=True,
+                                          type="search")]), md=4),
+        dbc.Col([dbc.Label("Month", html_for="tl-month", className="visually-hidden"),
+                 dcc.Dropdown(id="tl-month", options=month_options(payload), placeholder="All months",
+                              clearable=True)], md=3),
+        dbc.Col(dbc.InputGroup([dbc.InputGroupText(html.Label("Min. priority", htmlFor="tl-min-priority", className="mb-0")),
                                 dbc.Input(id="tl-min-priority", type="number", step="any", debounce=True)]), md=3),
         dbc.Col(dbc.Button("Download CSV", id="tl-download-btn", color="secondary"), md=2,
                 className="text-md-end"),
@@ -77,7 +80,7 @@ def layout(schedule=None, **_query):
                     type="default"),
         cards,
         _dark_card(payload),
-        html.H5("Scheduled blocks"),
+        html.H2("Scheduled blocks", className="h5"),
         filters,
         html.Div(showing_text(len(rows), len(rows)), id="tl-showing", className="text-muted small mb-1"),
         dcc.Loading(_grid(rows), type="default"),

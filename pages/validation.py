@@ -77,12 +77,13 @@ def _filters(issues: dict):
         class_name="tsi-chips",
     )
     return dbc.Row([
-        dbc.Col([html.Div("Criticality", className="small text-muted mb-1"), chips], md="auto"),
-        dbc.Col([html.Div("Category", className="small text-muted mb-1"),
+        dbc.Col([html.Div("Criticality", id="val-criticality-label", className="small text-muted mb-1"),
+                 html.Div(chips, role="group", **{"aria-labelledby": "val-criticality-label"})], md="auto"),
+        dbc.Col([html.Label("Category", htmlFor="val-category", className="small text-muted mb-1"),
                  dcc.Dropdown(id="val-category", options=[{"label": c, "value": c} for c in categories],
                               placeholder="All categories", clearable=True, className="tsi-schedule-selector")],
                 md=3),
-        dbc.Col([html.Div("Search", className="small text-muted mb-1"),
+        dbc.Col([html.Label("Search", htmlFor="val-search", className="small text-muted mb-1"),
                  dbc.Input(id="val-search", type="search", debounce=True,
                            placeholder="Id, rule, field, value or message")], md=3),
         dbc.Col(dbc.Button("Download CSV", id="val-download-btn", color="light", outline=True),

@@ -79,11 +79,11 @@ def layout(schedule=None, **_query):
                            options=[{"label": "Number of bins", "value": "count"},
                                     {"label": "Fixed width", "value": "width"}]),
             html.Div(dbc.InputGroup([
-                dbc.InputGroupText("Number of bins"),
+                dbc.InputGroupText(html.Label("Number of bins", htmlFor="vis-n-bins", className="mb-0")),
                 dbc.Input(id="vis-n-bins", type="number", min=1, max=1000, step=1, value=50, debounce=True),
             ], size="sm"), id="vis-n-bins-row", className="mt-1"),
             html.Div(dbc.InputGroup([
-                dbc.InputGroupText("Width"),
+                dbc.InputGroupText(html.Label("Width", htmlFor="vis-width", className="mb-0")),
                 dbc.Input(id="vis-width", type="number", min=0, step="any", value=1, debounce=True),
                 dbc.Select(id="vis-width-unit", value="hours",
                            options=[{"label": u, "value": u} for u in ("minutes", "hours", "days")]),
@@ -91,10 +91,10 @@ def layout(schedule=None, **_query):
         ], lg=3),
         dbc.Col([
             dbc.Label("Time range (UTC)"),
-            dbc.InputGroup([dbc.InputGroupText("From"),
+            dbc.InputGroup([dbc.InputGroupText(html.Label("From", htmlFor="vis-start", className="mb-0")),
                             dbc.Input(id="vis-start", value=defaults["start_text"], debounce=True,
                                       placeholder="YYYY-MM-DD HH:MM")], size="sm"),
-            dbc.InputGroup([dbc.InputGroupText("To"),
+            dbc.InputGroup([dbc.InputGroupText(html.Label("To", htmlFor="vis-end", className="mb-0")),
                             dbc.Input(id="vis-end", value=defaults["end_text"], debounce=True,
                                       placeholder="YYYY-MM-DD HH:MM")], size="sm", className="mt-1"),
         ], lg=3),
@@ -121,7 +121,7 @@ def layout(schedule=None, **_query):
             dbc.Button("Download calendar CSV", id="vis-download-calendar-btn", color="secondary", size="sm"),
             dcc.Download(id="vis-download-histogram"), dcc.Download(id="vis-download-calendar"),
         ], className="my-2"),
-        html.H5("Calendar", className="mt-3"),
+        html.H2("Calendar", className="h5 mt-3"),
         dcc.Loading(dcc.Graph(id="vis-calendar", figure=cal, config={"displaylogo": False}), type="default"),
     ])
 

@@ -124,6 +124,6 @@ def test_error_states(dash_duo, tsi_app, ui_env):
     for query, text in [("?schedule=999", "Schedule 999 does not exist (it may have been deleted)."),
                         ("", "Choose a schedule"),
                         ("?schedule=abc", "Invalid schedule id 'abc'")]:
-        open_page(dash_duo, f"/visibility-map{query}", "h2")
+        open_page(dash_duo, f"/visibility-map{query}", "h1")
         dash_duo.wait_for_contains_text("#_pages_content", text, timeout=10)
     assert_clean(dash_duo)

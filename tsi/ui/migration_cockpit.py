@@ -60,7 +60,7 @@ def _problems(events: list[dict]):
             html.Div(mask_secrets(what)[:300]),
             html.Code(mask_secrets(e["reproduce"]), className="small d-block text-break"),
         ], className="mb-2"))
-    return html.Div([html.H3("Recent mismatches and errors", className="h6 mt-3"),
+    return html.Div([html.H2("Recent mismatches and errors", className="h6 mt-3"),
                      html.Ul(items, className="list-unstyled", id="ds-shadow-problems")])
 
 
@@ -109,7 +109,7 @@ def cockpit_body(report: dict):
     summary = latency_summary(report["latency"])
     return html.Div([
         head,
-        html.H3(title, className="h6 mt-3"),
+        html.H2(title, className="h6 mt-3"),
         html.Ul([_criterion(c) for c in report["criteria"]], className="list-unstyled", id="ds-criteria"),
         html.Div(parity_note, className="small", id="ds-parity-last"),
         html.Figure([dcc.Graph(id="ds-latency-graph", figure=latency_figure(report["latency"]),

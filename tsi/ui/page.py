@@ -53,7 +53,7 @@ def fallback_banner(header: dict | None):
 def page_title(title: str, header: dict | None = None, subtitle: str | None = None):
     name = f"{header['name']} (id {header['schedule_id']})" if header else None
     return html.Div([
-        html.H2(title, className="mb-0"),
+        html.H1(title, className="h2 mb-0"),  # the page's one h1, at the size of Bootstrap's h2
         html.Div(name, className="text-muted tsi-schedule-name") if name else None,
         html.Div(subtitle, className="text-muted small") if subtitle else None,
         fallback_banner(header),

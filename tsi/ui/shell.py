@@ -1,4 +1,9 @@
-"""The app shell: navigation bar with the schedule selector, and the URL handling that keeps `?schedule=`."""
+"""The app shell: navigation bar with the schedule selector, and the URL handling that keeps `?schedule=`.
+
+Accessibility (docs/decisions.md, Accessibility): the document says its language (`LANG`, set on Dash's index
+page by `declare_language`), a "Skip to content" link is the first thing a keyboard reaches, the navigation sits
+in the page's banner and every page's content in its one `main` landmark (focusable, the skip link's target).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,17 @@ NAV = [
 ]
 
 
+LANG = "en"
+MAIN_ID = "main-content"
+
+
+def declare_language(index_string: str, lang: str = LANG) -> str:
+    """Dash's index page with `<html lang=…>` (Dash writes a bare `<html>`)."""
+    if "<html lang=" in index_string:
+        return index_string
+    return index_string.replace("<html>", f'<html lang="{lang}">', 1)
+
+
 def nav_id(path: str) -> str:
     return "nav-" + (path.strip("/") or "home")
 
@@ -31,11 +47,13 @@ def navbar(title: str):
     links = [dbc.NavItem(dbc.NavLink(label, href=path, id=nav_id(path), active="exact")) for label, path in NAV]
     selector = dcc.Dropdown(id="schedule-selector", placeholder="Choose a schedule", clearable=False,
                             className="tsi-schedule-selector", style={"minWidth": "260px"})
+    label = html.Label("Schedule", htmlFor="schedule-selector", id="schedule-selector-label",
+                       className="visually-hidden")
     return dbc.Navbar(
         dbc.Container([
             dbc.NavbarBrand(title, href="/", className="me-3"),
-            dbc.Nav(links, className="me-auto flex-wrap", navbar=True),
-            html.Div(selector, className="ms-2"),
+            dbc.Nav(links, className="me-auto flex-wrap", navbar=True, id="tsi-nav-links"),
+            html.Div([label, selector], className="ms-2", role="group", **{"aria-label": "Schedule"}),
             html.Div(id="nav-user", className="ms-3 small text-light text-nowrap"),
         ], fluid=True),
         color="dark", dark=True, className="mb-3 tsi-navbar",
@@ -45,8 +63,9 @@ def navbar(title: str):
 def shell(title: str, content):
     return html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
-        navbar(title),
-        dbc.Container(content, fluid=True, className="pb-5"),
+        html.A("Skip to content", href=f"#{MAIN_ID}", id="tsi-skip-link", className="tsi-skip-link"),
+        html.Header(navbar(title)),
+        html.Main(dbc.Container(content, fluid=True, className="pb-5"), id=MAIN_ID, tabIndex="-1"),
     ])
 
 

@@ -39,8 +39,13 @@ GRID_THEME = ("themeAlpine.withParams({backgroundColor: '#2b2b2b', foregroundCol
 
 
 def grid_options(**extra) -> dict:
-    """dashGridOptions with the dark theme (and any extra options)."""
-    return {"theme": {"function": GRID_THEME}, **extra}
+    """dashGridOptions with the dark theme (and any extra options).
+
+    No page-size picker: AG Grid's picker is a combobox whose `aria-controls` names a list that exists only
+    while it is open (an axe-core critical finding); the pages choose the page size. assets/a11y.js gives the
+    grid's empty row containers no row-group role (docs/decisions.md, Accessibility)."""
+    return {"theme": {"function": GRID_THEME}, "paginationPageSizeSelector": False,
+            "ensureDomOrder": True, **extra}
 
 
 def grid(id: str, table: dict, columns: list[dict], limit: int = 20000, height: int = 420,
