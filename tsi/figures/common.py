@@ -11,9 +11,10 @@ from tsi.timeparse import MJD_UNIX_EPOCH, format_mjd
 
 TEMPLATE = "plotly_dark"
 BIN_LABELS = {1: "Low", 2: "Medium-Low", 3: "Medium-High", 4: "High"}
-BIN_COLORS = {1: "#2ca02c", 2: "#1f77b4", 3: "#ff7f0e", 4: "#d62728"}
-SCHEDULED_COLOR = "#1f77b4"
-UNSCHEDULED_COLOR = "#ff7f0e"
+# colours and symbols come from the one palette (Okabe–Ito; tsi/figures/palette.py)
+from tsi.figures.palette import (  # noqa: E402,F401  (re-exported: the figure modules import them from here)
+    BIN_COLORS, BIN_SYMBOLS, SCHEDULED_COLOR, STATUS_PATTERNS, STATUS_SYMBOLS, UNSCHEDULED_COLOR,
+)
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,8 @@
 """Compare page figures (flows.md §7): pure builders, compare payload → Plotly figure dict.
 
-Every builder takes the `compare` payload; the current schedule is drawn in blue, the comparison in purple,
-newly scheduled blocks in green and newly unscheduled blocks in red.
+Every builder takes the `compare` payload; the current schedule is drawn in blue (solid), the comparison in
+orange (hatched), newly scheduled blocks in bluish green (solid) and newly unscheduled ones in vermillion
+(crossed): Okabe–Ito colours from tsi/figures/palette.py, each pair told apart by its fill pattern too.
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ import numpy as np
 from tsi.figures.common import base_layout
 from tsi.figures.common import empty_figure as _empty_figure
 
-CURRENT_COLOR = "#1f77b4"
-COMPARISON_COLOR = "#9467bd"
-NEWLY_SCHEDULED_COLOR = "#2ca02c"
-NEWLY_UNSCHEDULED_COLOR = "#d62728"
+from tsi.figures.palette import (
+    COMPARISON_COLOR, COMPARISON_PATTERN, CURRENT_COLOR, CURRENT_PATTERN, NEWLY_SCHEDULED_COLOR,
+    NEWLY_SCHEDULED_PATTERN, NEWLY_UNSCHEDULED_COLOR, NEWLY_UNSCHEDULED_PATTERN,
+)
 PRIORITY_BINS = 20
+
+
+def _fill(color: str, pattern: str) -> dict:
+    """A bar/histogram marker: the colour, and a fill pattern so the series is not told by colour alone."""
+    return {"color": color, "pattern": {"shape": pattern, "fgcolor": "#111111", "solidity": 0.3},
+            "line": {"color": "#111111", "width": 0.5}}
 
 
 def _layout(height: int, **extra) -> dict:
@@ -60,10 +67,10 @@ def scheduled_priority_histogram(payload: dict, height: int = 380) -> dict:
     lc, lo = _labels(payload)
     traces = [
         {"type": "histogram", "x": cur, "name": lc, "xbins": bins, "opacity": 0.6,
-         "marker": {"color": CURRENT_COLOR},
+         "marker": _fill(CURRENT_COLOR, CURRENT_PATTERN),
          "hovertemplate": "Priority %{x}<br>%{y} blocks<extra>%{fullData.name}</extra>"},
         {"type": "histogram", "x": cmp_, "name": lo, "xbins": bins, "opacity": 0.6,
-         "marker": {"color": COMPARISON_COLOR},
+         "marker": _fill(COMPARISON_COLOR, COMPARISON_PATTERN),
          "hovertemplate": "Priority %{x}<br>%{y} blocks<extra>%{fullData.name}</extra>"},
     ]
     layout = _layout(height, barmode="overlay", title={"text": "Priority of scheduled blocks"},
@@ -77,9 +84,10 @@ def status_bars(payload: dict, height: int = 380) -> dict:
     cs, os_ = payload["current_stats"], payload["comparison_stats"]
     x = ["Scheduled", "Unscheduled"]
     traces = []
-    for name, stats, color in ((lc, cs, CURRENT_COLOR), (lo, os_, COMPARISON_COLOR)):
+    for name, stats, color, pattern in ((lc, cs, CURRENT_COLOR, CURRENT_PATTERN),
+                                        (lo, os_, COMPARISON_COLOR, COMPARISON_PATTERN)):
         y = [int(stats["scheduled_count"]), int(stats["unscheduled_count"])]
-        traces.append({"type": "bar", "x": x, "y": y, "name": name, "marker": {"color": color},
+        traces.append({"type": "bar", "x": x, "y": y, "name": name, "marker": _fill(color, pattern),
                        "text": [f"{v:,}" for v in y], "textposition": "auto",
                        "hovertemplate": "%{x}: %{y}<extra>%{fullData.name}</extra>"})
     layout = _layout(height, barmode="group", title={"text": "Blocks by status"},
@@ -99,10 +107,10 @@ def changed_priority_histogram(payload: dict, height: int = 380) -> dict:
     bins = _xbins(newly, gone)
     traces = [
         {"type": "histogram", "x": newly, "name": f"Newly scheduled ({len(newly):,})", "xbins": bins,
-         "marker": {"color": NEWLY_SCHEDULED_COLOR},
+         "marker": _fill(NEWLY_SCHEDULED_COLOR, NEWLY_SCHEDULED_PATTERN),
          "hovertemplate": "Priority %{x}<br>%{y} blocks<extra>newly scheduled</extra>"},
         {"type": "histogram", "x": gone, "name": f"Newly unscheduled ({len(gone):,})", "xbins": bins,
-         "marker": {"color": NEWLY_UNSCHEDULED_COLOR},
+         "marker": _fill(NEWLY_UNSCHEDULED_COLOR, NEWLY_UNSCHEDULED_PATTERN),
          "hovertemplate": "Priority %{x}<br>%{y} blocks<extra>newly unscheduled</extra>"},
     ]
     layout = _layout(height, barmode="group", title={"text": "Priority of blocks that changed status"},

@@ -10,6 +10,7 @@ import numpy as np
 
 from tsi.figures.common import SCHEDULED_COLOR, UNSCHEDULED_COLOR
 from tsi.figures.common import base_layout
+from tsi.figures.palette import HISTOGRAM_COLORS, STATUS_PATTERNS
 
 PRIORITY_BINS = 20
 VISIBILITY_BINS = 30
@@ -18,9 +19,11 @@ ELEVATION_BINS = 20
 
 HISTOGRAMS = {
     # payload column: (bins, title, x axis title, colour)
-    "total_visibility_hours": (VISIBILITY_BINS, "Total visibility", "Visibility (h)", "#17becf"),
-    "requested_hours": (REQUESTED_BINS, "Requested time", "Requested (h)", "#9467bd"),
-    "elevation_range_deg": (ELEVATION_BINS, "Elevation range", "Elevation range (deg)", "#bcbd22"),
+    "total_visibility_hours": (VISIBILITY_BINS, "Total visibility", "Visibility (h)",
+                               HISTOGRAM_COLORS["total_visibility_hours"]),
+    "requested_hours": (REQUESTED_BINS, "Requested time", "Requested (h)", HISTOGRAM_COLORS["requested_hours"]),
+    "elevation_range_deg": (ELEVATION_BINS, "Elevation range", "Elevation range (deg)",
+                            HISTOGRAM_COLORS["elevation_range_deg"]),
 }
 
 
@@ -38,10 +41,14 @@ def histogram(values, n_bins: int, value_range: tuple[float, float] | None = Non
     return counts.astype(np.int64), edges
 
 
-def _bar(name: str, counts: np.ndarray, edges: np.ndarray, color: str, label: str, unit: str = "") -> dict:
+def _bar(name: str, counts: np.ndarray, edges: np.ndarray, color: str, label: str, unit: str = "",
+         pattern: str = "") -> dict:
+    marker = {"color": color, "line": {"width": 0.5, "color": "rgba(0,0,0,0.4)"}}
+    if pattern:  # the status is told by the fill pattern as well as the colour
+        marker["pattern"] = {"shape": pattern, "fgcolor": "#111111", "solidity": 0.3}
     return {
         "type": "bar", "name": name, "x": (edges[:-1] + edges[1:]) / 2.0, "y": counts,
-        "width": np.diff(edges), "marker": {"color": color, "line": {"width": 0.5, "color": "rgba(0,0,0,0.4)"}},
+        "width": np.diff(edges), "marker": marker,
         "customdata": np.column_stack([edges[:-1], edges[1:]]),
         "hovertemplate": (f"{label} %{{customdata[0]:.2f}}–%{{customdata[1]:.2f}}{unit}<br>{name}: %{{y}}"
                           "<extra></extra>"),
@@ -57,7 +64,7 @@ def scheduled_subtitle(counts: dict) -> str:
 
 
 def priority_histogram(payload: dict) -> dict:
-    """Priority in 20 bins, stacked: unscheduled (orange, bottom) then scheduled (blue, top)."""
+    """Priority in 20 bins, stacked: unscheduled (orange, hatched, bottom) then scheduled (sky blue, top)."""
     b = payload["blocks"]
     priority = np.asarray(b["priority"], dtype=float)
     scheduled = np.asarray(b["scheduled"], dtype=bool)
@@ -65,8 +72,9 @@ def priority_histogram(payload: dict) -> dict:
     rng = (float(edges[0]), float(edges[-1]))
     unsched, _ = histogram(priority[~scheduled], PRIORITY_BINS, rng)
     sched, _ = histogram(priority[scheduled], PRIORITY_BINS, rng)
-    data = [_bar("Unscheduled", unsched, edges, UNSCHEDULED_COLOR, "Priority"),
-            _bar("Scheduled", sched, edges, SCHEDULED_COLOR, "Priority")]
+    data = [_bar("Unscheduled", unsched, edges, UNSCHEDULED_COLOR, "Priority",
+                 pattern=STATUS_PATTERNS["Unscheduled"]),
+            _bar("Scheduled", sched, edges, SCHEDULED_COLOR, "Priority", pattern=STATUS_PATTERNS["Scheduled"])]
     layout = base_layout(
         420, barmode="stack", bargap=0,
         title={"text": "Priority", "subtitle": {"text": scheduled_subtitle(payload["counts"])}},
@@ -95,7 +103,9 @@ def status_bars(payload: dict) -> dict:
     values = [int(c.get("scheduled") or 0), int(c.get("unscheduled") or 0)]
     data = [{"type": "bar", "x": ["Scheduled", "Unscheduled"], "y": values, "text": [f"{v:,}" for v in values],
              "textposition": "outside", "cliponaxis": False,
-             "marker": {"color": [SCHEDULED_COLOR, UNSCHEDULED_COLOR]},
+             "marker": {"color": [SCHEDULED_COLOR, UNSCHEDULED_COLOR],
+                        "pattern": {"shape": [STATUS_PATTERNS["Scheduled"], STATUS_PATTERNS["Unscheduled"]],
+                                    "fgcolor": "#111111", "solidity": 0.3}},
              "hovertemplate": "%{x}: %{y}<extra></extra>"}]
     layout = base_layout(380, showlegend=False, title={"text": "Scheduling status"},
                          margin={"l": 55, "r": 15, "t": 45, "b": 40},

@@ -7,15 +7,17 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from tsi.figures.common import SCHEDULED_COLOR, UNSCHEDULED_COLOR, base_layout, empty_figure
+from tsi.figures.common import SCHEDULED_COLOR, STATUS_PATTERNS, UNSCHEDULED_COLOR, base_layout, empty_figure
+from tsi.figures.palette import SEQUENTIAL_ALT
 
 __all__ = ["VARIABLES", "VARIABLE_TITLES", "correlation_matrix", "correlation_heatmap", "priority_figure"]
 
 VARIABLES = ["priority", "visibility", "requested", "elevation"]
 VARIABLE_TITLES = {"priority": "Priority", "visibility": "Visibility", "requested": "Requested time",
                    "elevation": "Elevation"}
-# Diverging, blue = negative, near-white at 0, red = positive (explicit: plotly.js has no "RdBu_r").
-DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]
+# Cividis over −1…1 (dark blue = −1, grey ≈ 0, yellow = +1): perceptually uniform and the same for colour-blind
+# readers; the sign and value are written in every cell, so nothing is told by colour alone.
+CORRELATION_SCALE = SEQUENTIAL_ALT
 
 
 def correlation_matrix(correlations: Mapping[str, Any] | None) -> np.ndarray:
@@ -36,7 +38,7 @@ def _cell_text(v: float) -> str:
 
 
 def correlation_heatmap(correlations: Mapping[str, Any] | None, height: int = 420) -> dict:
-    """Heatmap of the matrix: diverging colours fixed to −1…1, two decimals in each cell, "n/a" when missing."""
+    """Heatmap of the matrix: Cividis fixed to −1…1, two decimals in each cell, "n/a" when missing."""
     m = correlation_matrix(correlations)
     labels = [VARIABLE_TITLES[v] for v in VARIABLES]
     text = [[_cell_text(v) for v in row] for row in m]
@@ -44,14 +46,14 @@ def correlation_heatmap(correlations: Mapping[str, Any] | None, height: int = 42
     annotations = []
     for i, row in enumerate(m):
         for j, v in enumerate(row):
-            strong = math.isfinite(v) and abs(v) >= 0.5
+            light_cell = math.isfinite(v) and v >= 0.1  # Cividis is light above ≈ 0.1: dark text there
             annotations.append({
                 "x": labels[j], "y": labels[i], "text": text[i][j], "showarrow": False,
-                "font": {"color": "#ffffff" if (strong or not math.isfinite(v)) else "#111111", "size": 14},
+                "font": {"color": "#111111" if light_cell else "#ffffff", "size": 14},
             })
     trace = {
         "type": "heatmap", "x": labels, "y": labels, "z": z, "zmin": -1.0, "zmax": 1.0, "zmid": 0.0,
-        "colorscale": DIVERGING, "customdata": text, "xgap": 2, "ygap": 2,
+        "colorscale": CORRELATION_SCALE, "customdata": text, "xgap": 2, "ygap": 2,
         "colorbar": {"title": {"text": "ρ"}, "tickvals": [-1, -0.5, 0, 0.5, 1]},
         "hovertemplate": "%{y} × %{x}<br>ρ = %{customdata}<extra></extra>",
     }
@@ -78,7 +80,9 @@ def priority_figure(metrics: Mapping[str, Any], height: int = 320) -> dict:
         if all(y is None for y in ys):
             continue
         traces.append({
-            "type": "bar", "name": label, "x": ["Mean", "Median"], "y": ys, "marker": {"color": colour},
+            "type": "bar", "name": label, "x": ["Mean", "Median"], "y": ys,
+            "marker": {"color": colour, "pattern": {"shape": STATUS_PATTERNS[label], "fgcolor": "#111111",
+                                                    "solidity": 0.3}},
             "text": ["n/a" if y is None else f"{y:.2f}" for y in ys], "textposition": "auto",
             "hovertemplate": f"{label}<br>%{{x}} priority %{{y:.2f}}<extra></extra>",
         })

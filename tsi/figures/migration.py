@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from tsi.figures.common import base_layout, empty_figure
 
-PATH_COLORS = {"legacy": "#E69F00", "etl": "#56B4E9"}  # Okabe–Ito orange and sky blue
+from tsi.figures.palette import PATH_COLORS  # Okabe–Ito orange and sky blue
 PATH_NAMES = {"legacy": "legacy", "etl": "ETL"}
 QUANTILE_PATTERNS = {"p50_ms": "", "p95_ms": "/"}
 NO_LATENCY = "No latency measured yet: flows served since the servers started appear here."

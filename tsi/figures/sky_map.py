@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 
 from tsi.figures.common import BIN_COLORS, BIN_LABELS, SCHEDULED_COLOR, UNSCHEDULED_COLOR, mjd_to_datetime64
+from tsi.figures.palette import BIN_SYMBOLS, GREY, STATUS_SYMBOLS
 from tsi.figures.common import base_layout
 
 COLOR_BY = ("bin", "status")
@@ -217,21 +218,31 @@ def compact(fig: dict) -> dict:
 def color_groups(blocks: dict, priority_bins: dict | None, color_by: str) -> list[tuple[str, str, np.ndarray]]:
     """(name, colour, boolean mask) per colour group, in legend order; groups without points are left out.
 
-    Legend order: Low → High, or Scheduled, Unscheduled."""
+    Legend order: Low → High, or Scheduled, Unscheduled. Colours come from the palette (Okabe–Ito), not from
+    the payload's `priority_bins.color` (Plotly's defaults, which a colour-blind reader cannot separate)."""
     if color_by == "status":
         scheduled = np.asarray(blocks["scheduled"], dtype=bool)
         groups = [("Scheduled", SCHEDULED_COLOR, scheduled), ("Unscheduled", UNSCHEDULED_COLOR, ~scheduled)]
     elif color_by == "bin":
         bins = np.asarray(blocks["priority_bin"], dtype=np.int64)
         if priority_bins is not None and len(priority_bins["bin"]):
-            spec = [(int(b), str(lbl), str(c)) for b, lbl, c in
-                    zip(priority_bins["bin"], priority_bins["label"], priority_bins["color"])]
+            spec = [(int(b), str(lbl), BIN_COLORS.get(int(b), GREY)) for b, lbl in
+                    zip(priority_bins["bin"], priority_bins["label"])]
         else:
             spec = [(b, BIN_LABELS[b], BIN_COLORS[b]) for b in sorted(BIN_LABELS)]
         groups = [(label, color, bins == b) for b, label, color in sorted(spec)]
     else:
         raise ValueError(f"color_by must be one of {', '.join(COLOR_BY)} (got {color_by!r})")
     return [g for g in groups if g[2].any()]
+
+
+def group_symbol(name: str, priority_bins: dict | None) -> str:
+    """The marker symbol of a colour group: status and priority bins are told by shape as well as colour."""
+    if name in STATUS_SYMBOLS:
+        return STATUS_SYMBOLS[name]
+    labels = dict(zip(priority_bins["label"], priority_bins["bin"])) if priority_bins is not None else {}
+    labels.update({v: k for k, v in BIN_LABELS.items()})
+    return BIN_SYMBOLS.get(int(labels.get(name, 0)), "circle")
 
 
 def overlay_traces(overlays_payload: dict, shown: Iterable[str]) -> list[dict]:
@@ -269,7 +280,8 @@ def point_traces(blocks: dict, priority_bins: dict | None, color_by: str, h_max:
         traces.append({
             "type": "scattergl", "mode": "markers", "name": name, "legendrank": 1000 + rank, "x": x[m], "y": y[m],
             "customdata": customdata[m], "hovertemplate": HOVER_TEMPLATE,
-            "marker": {"color": color, "size": sizes[m], "opacity": 0.7, "line": {"width": 0}},
+            "marker": {"color": color, "symbol": group_symbol(name, priority_bins), "size": sizes[m],
+                       "opacity": 0.7, "line": {"width": 0}},
         })
     if color_by == "status":
         traces.reverse()

@@ -13,13 +13,12 @@ import numpy as np
 
 from tsi.figures.colorbar import colorbar_shapes, viridis_colors
 from tsi.figures.common import base_layout, empty_figure
+from tsi.figures.palette import DAY_COLOR, NIGHT_COLOR  # Okabe–Ito blue and yellow
 from tsi.timeparse import mjd_to_unix
 
 BLOCK_WIDTH = 0.56
 BAND_WIDTH = 0.14
 BAND_OFFSET = 0.38  # below the blocks bar (the axis is reversed: larger y is lower on screen)
-NIGHT_COLOR = "#5b6ee1"
-DAY_COLOR = "#e8c15a"
 
 
 def month_label(month: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from tsi.figures.common import SCHEDULED_COLOR, base_layout, empty_figure
+from tsi.figures.palette import POINT_COLOR, SEQUENTIAL, series_color, series_dash
 
 __all__ = [
     "priority_rate_figure", "binned_rate_figure", "smoothed_figure", "heatmap_grid", "heatmap_figure",
@@ -15,8 +16,6 @@ __all__ = [
 ]
 
 BAR_COLOR = SCHEDULED_COLOR
-POINT_COLOR = "#ff7f0e"
-CURVE_COLORS = ["#2ca02c", "#1f77b4", "#d62728"]
 RATE_AXIS = {"title": {"text": "Scheduling rate"}, "range": [0, 1.05], "tickformat": ".0%"}
 
 
@@ -134,7 +133,7 @@ def heatmap_figure(heatmap: Mapping[str, Any], metrics: Mapping[str, Any], n_bin
         return empty_figure("No blocks match the filters", height)
     xs, ys, z, text, custom = heatmap_grid(heatmap, metrics, n_bins)
     trace = {
-        "type": "heatmap", "x": xs, "y": ys, "z": z, "zmin": 0.0, "zmax": 1.0, "colorscale": "Viridis",
+        "type": "heatmap", "x": xs, "y": ys, "z": z, "zmin": 0.0, "zmax": 1.0, "colorscale": SEQUENTIAL,
         "text": text, "texttemplate": "%{text}", "customdata": custom, "xgap": 1, "ygap": 1,
         "colorbar": {"title": {"text": "Rate"}, "tickformat": ".0%"},
         "hovertemplate": "Visibility %{x:.1f} h<br>Requested %{y:.2f} h<br>Rate %{z:.1%}<br>"
@@ -158,7 +157,7 @@ def probability_figure(model: Mapping[str, Any], height: int = 400) -> dict:
         mask = np.array([lab == label for lab in labels])
         traces.append({
             "type": "scatter", "mode": "lines", "name": label, "x": vis[mask], "y": prob[mask],
-            "line": {"color": CURVE_COLORS[i % len(CURVE_COLORS)], "width": 3},
+            "line": {"color": series_color(i), "dash": series_dash(i), "width": 3},  # colour + dash style
             "hovertemplate": f"{label}<br>Visibility %{{x:.1f}} h<br>P(scheduled) %{{y:.1%}}<extra></extra>",
         })
     return {"data": traces, "layout": base_layout(

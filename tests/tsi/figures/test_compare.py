@@ -65,8 +65,10 @@ def test_changed_histogram_green_newly_scheduled_red_newly_unscheduled():
     fig = figs.changed_priority_histogram(_payload())
     _dark(fig)
     newly, gone = fig["data"]
-    assert newly["marker"]["color"] == figs.NEWLY_SCHEDULED_COLOR == "#2ca02c"
-    assert gone["marker"]["color"] == figs.NEWLY_UNSCHEDULED_COLOR == "#d62728"
+    # Okabe–Ito bluish green / vermillion (not Plotly's red/green), told apart by the fill pattern too
+    assert newly["marker"]["color"] == figs.NEWLY_SCHEDULED_COLOR == "#009E73"
+    assert gone["marker"]["color"] == figs.NEWLY_UNSCHEDULED_COLOR == "#D55E00"
+    assert newly["marker"]["pattern"]["shape"] != gone["marker"]["pattern"]["shape"]
     assert list(newly["x"]) == [2.0, 4.0] and list(gone["x"]) == [3.0]
     assert newly["name"] == "Newly scheduled (2)" and gone["name"] == "Newly unscheduled (1)"
 
