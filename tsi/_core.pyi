@@ -7,6 +7,9 @@ Payload = dict[str, Any]
 
 def configure(backend: str, target: str, pool_size: int = 4, sentinel_mjd: float | None = 51910.5) -> None: ...
 def build_info() -> dict[str, Any]: ...
+def flow_specs() -> list[dict[str, Any]]:
+    """The flow catalogue: ``[{name, params: [{name, kind, default, required, lo, hi, hi_open, choices, setting}],
+    rules: [{kind: "exclusive" | "ordered", params, message, strict?}]}]`` in catalogue order."""
 def ingest(
     schedule_path: str,
     visibility_path: str | None = None,

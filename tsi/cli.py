@@ -18,11 +18,13 @@ from tsi.errors import (AnalyticsMissingError, ConfigError, DatabaseError, Sched
 
 log = logging.getLogger("tsi.cli")
 
-FLOW_NAMES = {
-    "sky-map": "sky_map", "distributions": "distributions", "visibility-map": "visibility_map",
-    "timeline": "timeline", "insights": "insights", "trends": "trends", "compare": "compare",
-    "validation": "validation",
-}
+def _flow_names() -> dict[str, str]:
+    from tsi.data.params import flow_names
+
+    return {f.replace("_", "-"): f for f in flow_names()}
+
+
+FLOW_NAMES = _flow_names()  # CLI spelling → facade name, in the core's catalogue order
 
 
 def _print(obj: Any, pretty: bool = False) -> None:

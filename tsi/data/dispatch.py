@@ -11,7 +11,6 @@ from typing import Callable
 
 from tsi.config import get_settings
 
-FLOWS = ("sky_map", "distributions", "visibility_map", "timeline", "insights", "trends", "compare", "validation")
 SOURCES = ("legacy", "etl")
 
 log = logging.getLogger("tsi.data")
@@ -38,7 +37,9 @@ def reset() -> None:
 
 
 def binding(flow: str, source: str) -> Callable:
-    if flow not in FLOWS:
+    from tsi.data.params import flow_names
+
+    if flow not in flow_names():
         raise ValueError(f"unknown flow {flow!r}")
     if source not in SOURCES:
         raise ValueError(f"source must be 'legacy' or 'etl' (got {source!r})")

@@ -1,20 +1,40 @@
-"""Parameter canonicalisation for every flow (architecture.md §4 step 1).
+"""Parameter canonicalisation for every flow (architecture.md §4 step 1), generated from the core's flow
+catalogue (`tsi._core.flow_specs()`: each flow's parameters with their type, default, bounds and choices, and
+the rules between them, declared once beside the flow's code in rust_backend/core/src/flows/).
 
-Each `canonical_<flow>` returns the keyword arguments of the native binding, with types fixed, defaults filled,
-ranges checked and id lists sorted, so equal requests give equal cache keys. Invalid values raise ValueError
-naming the parameter.
+`canonical(flow, ...)` — and `canonical_<flow>` for each flow — returns the keyword arguments of the native
+binding, with types fixed, defaults filled, ranges checked and id lists sorted, so equal requests give equal
+cache keys. Invalid values raise ValueError naming the parameter. What is Python's stays here: the cache-key
+hash and the trends model's `class_weight`.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-PROJECTIONS = ("cartesian", "mollweide", "aitoff", "hammer")
 CLASS_WEIGHTS = ("balanced", "none")
-MAX_BINS = 100_000
+
+
+@functools.lru_cache(maxsize=1)
+def flow_specs() -> dict[str, dict]:
+    """The core's catalogue by flow name, in catalogue order."""
+    from tsi import _core
+
+    return {f["name"]: f for f in _core.flow_specs()}
+
+
+def flow_names() -> tuple[str, ...]:
+    """Every flow, in catalogue order."""
+    return tuple(flow_specs())
+
+
+def choices(flow: str, param: str) -> tuple[str, ...]:
+    """The words a choice parameter accepts (the sky map's projections)."""
+    return tuple(next(p for p in flow_specs()[flow]["params"] if p["name"] == param)["choices"])
 
 
 def _bool(name: str, v: Any) -> bool:
@@ -70,80 +90,116 @@ def _range(name: str, v: Any) -> tuple[float, float] | None:
     return (lo, hi)
 
 
-def canonical_sky_map(projection: str | None = None, ra_left: bool = True, center_ra_deg: float = 180.0,
-                      *, default_projection: str = "mollweide") -> dict:
-    p = (projection or default_projection).lower()
-    if p not in PROJECTIONS:
-        raise ValueError(f"projection must be one of {', '.join(PROJECTIONS)} (got {projection!r})")
-    return {"projection": p, "ra_left": _bool("ra_left", ra_left),
-            "center_ra_deg": _float("center_ra_deg", center_ra_deg, 0.0, 360.0, hi_open=True)}
+def _num(x: float) -> str:
+    """A number as the core writes it in a message (Rust's `Display`: 2.0 → "2")."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else repr(float(x))
 
 
-def canonical_distributions(exclude_impossible: bool = False) -> dict:
-    return {"exclude_impossible": _bool("exclude_impossible", exclude_impossible)}
+def _value(p: dict, v: Any) -> Any:
+    """One given (not None) value of parameter `p`, converted and checked."""
+    name, kind, lo, hi = p["name"], p["kind"], p["lo"], p["hi"]
+    if kind == "bool":
+        return _bool(name, v)
+    if kind == "int":
+        return _int(name, v, None if lo is None else int(lo), None if hi is None else int(hi))
+    if kind == "float":
+        return _float(name, v, lo, hi, hi_open=p["hi_open"])
+    if kind == "choice":
+        raise AssertionError("choices are read by _choice")
+    if kind == "range":
+        return _range(name, v)
+    if kind == "int_set":
+        return sorted({_int(name, x) for x in v})
+    if kind == "text_set":
+        return sorted({str(x) for x in ([v] if isinstance(v, str) else v)})
+    raise AssertionError(f"unknown parameter kind {kind!r}")
 
 
-def canonical_visibility_map(n_bins: int | None = None, bin_seconds: int | None = None, start_unix: int | None = None,
-                             end_unix: int | None = None, priority_min: float | None = None,
-                             priority_max: float | None = None, block_ids: Iterable[str] | None = None) -> dict:
-    if n_bins is not None and bin_seconds is not None:
-        raise ValueError("give n_bins or bin_seconds, not both")
-    if n_bins is None and bin_seconds is None:
-        n_bins = 50
-    out: dict[str, Any] = {
-        "n_bins": None if n_bins is None else _int("n_bins", n_bins, 1, MAX_BINS),
-        "bin_seconds": None if bin_seconds is None else _int("bin_seconds", bin_seconds, 1),
-        "start_unix": None if start_unix is None else _int("start_unix", start_unix),
-        "end_unix": None if end_unix is None else _int("end_unix", end_unix),
-        "priority_min": None if priority_min is None else _float("priority_min", priority_min),
-        "priority_max": None if priority_max is None else _float("priority_max", priority_max),
-        "block_ids": None,
-    }
-    if out["start_unix"] is not None and out["end_unix"] is not None and out["start_unix"] >= out["end_unix"]:
-        raise ValueError("start must be before end")
-    if block_ids is not None:
-        if isinstance(block_ids, str):
-            block_ids = [block_ids]
-        out["block_ids"] = sorted({str(b) for b in block_ids})
+def _choice(p: dict, v: Any, default: Any) -> str:
+    word = (v or default).lower()
+    if word not in p["choices"]:
+        raise ValueError(f"{p['name']} must be one of {', '.join(p['choices'])} (got {v!r})")
+    return word
+
+
+def canonical(flow: str, given: dict[str, Any], settings: dict[str, Any] | None = None) -> dict:
+    """Canonical binding arguments of `flow` from the `given` keyword arguments (absent or None: the default,
+    or the setting's value from `settings` for a parameter with a setting)."""
+    spec = flow_specs()[flow]
+    settings = settings or {}
+    given = dict(given)
+    rules = spec["rules"]
+    for r in rules:  # an exclusive pair: not both; neither → the first's default
+        if r["kind"] == "exclusive":
+            a, b = r["params"]
+            if given.get(a) is not None and given.get(b) is not None:
+                raise ValueError(r["message"])
+    out: dict[str, Any] = {}
+    for p in spec["params"]:
+        name, v = p["name"], given.get(p["name"])
+        default = settings.get(name, p["default"]) if p["setting"] else p["default"]
+        if p["kind"] == "choice":
+            out[name] = _choice(p, v, default)
+            continue
+        partner = next((r["params"][1] for r in rules if r["kind"] == "exclusive" and r["params"][0] == name), None)
+        if v is None and p["required"]:
+            raise ValueError(f"{name} is required")
+        if v is None and partner is not None:  # the first of an exclusive pair: its default when neither is given
+            v = None if given.get(partner) is not None else default
+        elif v is None and (name not in given or p["setting"]):  # left out (or a setting's default)
+            v = default
+        # a None given for a parameter with a value default is refused below, naming it
+        out[name] = None if v is None and (p["default"] is None or partner is not None) else _value(p, v)
+    for r in rules:
+        if r["kind"] == "ordered":
+            a, b = (out[k] for k in r["params"])
+            if a is not None and b is not None and (a >= b if r["strict"] else a > b):
+                raise ValueError(r["message"].replace("{lo}", _num(a)).replace("{hi}", _num(b)))
     return out
 
 
-def canonical_timeline() -> dict:
-    return {}
+def _canonical_fn(flow: str) -> Callable[..., dict]:
+    names = [p["name"] for p in flow_specs()[flow]["params"]]
+    with_setting = {f"default_{p['name']}": p["name"] for p in flow_specs()[flow]["params"] if p["setting"]}
+
+    def fn(*args: Any, **kwargs: Any) -> dict:
+        if len(args) > len(names):
+            raise TypeError(f"canonical_{flow}() takes {len(names)} positional arguments but {len(args)} were given")
+        given = dict(zip(names, args))
+        settings = {with_setting[k]: kwargs.pop(k) for k in list(kwargs) if k in with_setting}
+        for k, v in kwargs.items():
+            if k not in names or k in given:
+                raise TypeError(f"canonical_{flow}() got an unexpected keyword argument {k!r}")
+            given[k] = v
+        return canonical(flow, given, settings)
+
+    fn.__name__ = fn.__qualname__ = f"canonical_{flow}"
+    return fn
 
 
-def canonical_insights(exclude_impossible: bool = False, top_n: int | None = None, *, default_top_n: int = 10) -> dict:
-    return {"exclude_impossible": _bool("exclude_impossible", exclude_impossible),
-            "top_n": _int("top_n", default_top_n if top_n is None else top_n, 1, 100)}
-
-
-def canonical_trends(exclude_impossible: bool = False, n_bins: int = 10, bandwidth: float = 0.3,
-                     n_smooth_points: int = 100, visibility_range: tuple[float, float] | None = None,
-                     requested_range: tuple[float, float] | None = None,
-                     priority_levels: Iterable[int] | None = None, class_weight: str = "balanced") -> dict:
+def canonical_trends(*args: Any, class_weight: str = "balanced", **kwargs: Any) -> dict:
+    """The trends' core parameters and `class_weight` (checked first), which only the Python model reads; it
+    may follow the core's parameters positionally."""
+    n = len(flow_specs()["trends"]["params"])
+    if len(args) > n:
+        args, class_weight = args[:n] + args[n + 1:], args[n]
     cw = str(class_weight).lower()
     if cw not in CLASS_WEIGHTS:
         raise ValueError(f"class_weight must be 'balanced' or 'none' (got {class_weight!r})")
-    return {
-        "exclude_impossible": _bool("exclude_impossible", exclude_impossible),
-        "n_bins": _int("n_bins", n_bins, 5, 20),
-        "bandwidth": _float("bandwidth", bandwidth, 0.05, 1.0),
-        "n_smooth_points": _int("n_smooth_points", n_smooth_points, 10, 500),
-        "visibility_range": _range("visibility_range", visibility_range),
-        "requested_range": _range("requested_range", requested_range),
-        "priority_levels": None if priority_levels is None else sorted({_int("priority_levels", p) for p in priority_levels}),
-        "class_weight": cw,
-    }
+    out = _canonical_fn("trends")(*args, **kwargs)
+    out["class_weight"] = cw
+    return out
 
 
-def canonical_compare(other_schedule_id: int | None = None) -> dict:
-    if other_schedule_id is None:
-        raise ValueError("other_schedule_id is required")
-    return {"other_schedule_id": _int("other_schedule_id", other_schedule_id, 0)}
-
-
-def canonical_validation() -> dict:
-    return {}
+def __getattr__(name: str) -> Any:
+    """`canonical_<flow>` for every flow of the catalogue (generated on first use)."""
+    if name.startswith("canonical_") and name[len("canonical_"):] in flow_specs():
+        fn = _canonical_fn(name[len("canonical_"):])
+        globals()[name] = fn
+        return fn
+    if name == "PROJECTIONS":
+        return choices("sky_map", "projection")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def params_hash(params: dict) -> str:

@@ -51,7 +51,7 @@ pub struct BlockSet {
     pub columns: BlockCols,
 }
 
-/// One per-block column of a `BlockSet` (the ETL loader's read order: `dialect::ETL_BLOCK_COLS`).
+/// One per-block column of a `BlockSet` (the ETL loader's read order: `etl::blocks::ETL_BLOCK_COLS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockCol {
     BlockId,

@@ -5,7 +5,9 @@ use crate::error::{CoreError, Result};
 use crate::flows::{self, insights::InsightsParams, sky_map::SkyMapParams, trends::TrendsParams, visibility::VisibilityParams};
 use crate::parse::{self, ParseOptions};
 use crate::payload::Val;
-use crate::store::dialect::{self, Table};
+use crate::etl::blocks::ETL_BLOCK_COLS;
+use crate::etl::{DayRow, HeatCell, PriorityRateRow, RateBinRow, Row, Summary, TimeBinRow};
+use crate::store::dialect::Table;
 use crate::store::{Aggregates, Intervals, LoadPlan, Store, StoredAggregates};
 use crate::store::IngestResult;
 
@@ -201,10 +203,9 @@ fn load(store: &Store, id: i64, source: Source, params: &FlowParams) -> Result<(
 /// of the same columns"). Assumes analytics written by this version (the default visibility view is stored).
 /// Compare reads these columns for each of its two schedules.
 pub fn etl_reads(params: &FlowParams) -> Vec<(Table, Vec<&'static str>)> {
-    let skip_id = |cols: &[&'static str]| cols.iter().copied().filter(|c| *c != "schedule_id").collect::<Vec<_>>();
     let plan = params.load_plan();
     let agg = plan.aggregates;
-    let mut blocks: Vec<&'static str> = plan.columns.iter().map(|c| dialect::ETL_BLOCK_COLS[c as usize]).collect();
+    let mut blocks: Vec<&'static str> = plan.columns.iter().map(|c| ETL_BLOCK_COLS[c as usize]).collect();
     if plan.intervals != Intervals::Skip && !agg.default_view {
         blocks.push("visibility_intervals");
     }
@@ -213,19 +214,19 @@ pub fn etl_reads(params: &FlowParams) -> Vec<(Table, Vec<&'static str>)> {
         out.push((Table::Schedules, vec!["dark_periods_json"]));
     }
     if agg.summary {
-        out.push((Table::SummaryAnalytics, dialect::SUMMARY_COLS.to_vec()));
+        out.push((Table::SummaryAnalytics, Summary::column_names()));
     }
     if agg.rates {
-        out.push((Table::PriorityRates, skip_id(&dialect::PRIORITY_RATES_COLS)));
-        out.push((Table::VisibilityBins, skip_id(&dialect::VISIBILITY_BINS_COLS)));
-        out.push((Table::HeatmapBins, skip_id(&dialect::HEATMAP_COLS)));
+        out.push((Table::PriorityRates, PriorityRateRow::column_names()));
+        out.push((Table::VisibilityBins, RateBinRow::column_names()));
+        out.push((Table::HeatmapBins, HeatCell::column_names()));
     }
     if agg.time_bins {
-        out.push((Table::VisibilityTimeBins, skip_id(&dialect::TIME_BINS_COLS)));
+        out.push((Table::VisibilityTimeBins, TimeBinRow::column_names()));
     }
     if agg.default_view {
-        out.push((Table::VisibilityDefaultBins, skip_id(&dialect::TIME_BINS_COLS)));
-        out.push((Table::VisibilityDays, skip_id(&dialect::DAYS_COLS)));
+        out.push((Table::VisibilityDefaultBins, TimeBinRow::column_names()));
+        out.push((Table::VisibilityDays, DayRow::column_names()));
     }
     out
 }

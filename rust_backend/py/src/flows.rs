@@ -1,12 +1,14 @@
-//! `<flow>_legacy` and `<flow>_etl` for every flow. Parameters arrive canonicalised by `tsi.data`; the core
-//! still validates them (CoreError::Value → ValueError).
+//! `<flow>_legacy` and `<flow>_etl` for every flow, and the flow catalogue (`flow_specs`). Parameters arrive
+//! canonicalised by `tsi.data`; the core checks them against each flow's `SPEC` (CoreError::Value →
+//! ValueError).
 
 use pyo3::prelude::*;
 use tsi_core::flows::insights::InsightsParams;
-use tsi_core::flows::projection::Projection;
+use pyo3::types::{PyDict, PyList};
+use tsi_core::flows::spec::{DefaultValue, Kind, Rule};
 use tsi_core::flows::sky_map::SkyMapParams;
 use tsi_core::flows::trends::TrendsParams;
-use tsi_core::flows::visibility::{Binning, VisibilityParams};
+use tsi_core::flows::visibility::VisibilityParams;
 use tsi_core::service::{self, FlowParams, Source};
 use tsi_core::CoreError;
 
@@ -44,13 +46,7 @@ macro_rules! flow_pair {
 }
 
 fn sky_params(projection: String, ra_left: bool, center_ra_deg: f64) -> Result<FlowParams, CoreError> {
-    let projection = Projection::parse(&projection).ok_or_else(|| {
-        CoreError::value(format!("projection must be cartesian, mollweide, aitoff or hammer (got '{projection}')"))
-    })?;
-    if !(0.0..360.0).contains(&center_ra_deg) {
-        return Err(CoreError::value("center_ra_deg must be in [0, 360)"));
-    }
-    Ok(FlowParams::SkyMap(SkyMapParams { projection, ra_left, center_ra_deg }))
+    Ok(FlowParams::SkyMap(SkyMapParams::new(&projection, ra_left, center_ra_deg)?))
 }
 
 flow_pair!(sky_map_legacy, sky_map_etl,
@@ -70,13 +66,8 @@ fn vis_params(
     priority_max: Option<f64>,
     block_ids: Option<Vec<String>>,
 ) -> Result<FlowParams, CoreError> {
-    let binning = match (n_bins, bin_seconds) {
-        (Some(_), Some(_)) => return Err(CoreError::value("give n_bins or bin_seconds, not both")),
-        (None, Some(s)) => Binning::Seconds(s),
-        (Some(n), None) => Binning::Count(n),
-        (None, None) => Binning::Count(50),
-    };
-    Ok(FlowParams::VisibilityMap(VisibilityParams { binning, start_unix, end_unix, priority_min, priority_max, block_ids }))
+    let p = VisibilityParams::new(n_bins, bin_seconds, start_unix, end_unix, priority_min, priority_max, block_ids)?;
+    Ok(FlowParams::VisibilityMap(p))
 }
 
 flow_pair!(visibility_map_legacy, visibility_map_etl,
@@ -89,10 +80,7 @@ flow_pair!(timeline_legacy, timeline_etl, (), || Ok(FlowParams::Timeline));
 
 flow_pair!(insights_legacy, insights_etl, (exclude_impossible: bool = false, top_n: usize = 10),
     |exclude_impossible, top_n: usize| {
-        if !(1..=100).contains(&top_n) {
-            return Err(CoreError::value("top_n must be in 1..100"));
-        }
-        Ok(FlowParams::Insights(InsightsParams { exclude_impossible, top_n }))
+        Ok(FlowParams::Insights(InsightsParams::new(exclude_impossible, top_n.min(i64::MAX as usize) as i64)?))
     });
 
 #[allow(clippy::too_many_arguments)]
@@ -132,7 +120,64 @@ flow_pair!(compare_legacy, compare_etl, (other_schedule_id: i64 = -1),
 
 flow_pair!(validation_legacy, validation_etl, (), || Ok(FlowParams::Validation));
 
+/// The flow catalogue (`tsi_core::flows::CATALOGUE`) as plain data: one dict per flow, in catalogue order,
+/// `{name, params: [{name, kind, default, required, lo, hi, hi_open, choices, setting}], rules: [...]}`.
+#[pyfunction]
+pub fn flow_specs(py: Python<'_>) -> PyResult<PyObject> {
+    let flows = PyList::empty(py);
+    for f in tsi_core::flows::CATALOGUE {
+        let params = PyList::empty(py);
+        for p in f.params {
+            let d = PyDict::new(py);
+            d.set_item("name", p.name)?;
+            d.set_item("kind", p.kind.name())?;
+            match p.default {
+                DefaultValue::Absent | DefaultValue::Required => d.set_item("default", py.None())?,
+                DefaultValue::Bool(v) => d.set_item("default", v)?,
+                DefaultValue::Int(v) => d.set_item("default", v)?,
+                DefaultValue::Float(v) => d.set_item("default", v)?,
+                DefaultValue::Text(v) => d.set_item("default", v)?,
+            }
+            d.set_item("required", p.default == DefaultValue::Required)?;
+            d.set_item("lo", p.lo)?;
+            d.set_item("hi", p.hi)?;
+            d.set_item("hi_open", p.hi_open)?;
+            match p.kind {
+                Kind::Choice(words) => d.set_item("choices", words.to_vec())?,
+                _ => d.set_item("choices", py.None())?,
+            }
+            d.set_item("setting", p.setting)?;
+            params.append(d)?;
+        }
+        let rules = PyList::empty(py);
+        for r in f.rules {
+            let d = PyDict::new(py);
+            match *r {
+                Rule::Exclusive { first, second, message } => {
+                    d.set_item("kind", "exclusive")?;
+                    d.set_item("params", (first, second))?;
+                    d.set_item("message", message)?;
+                }
+                Rule::Ordered { lo, hi, strict, message } => {
+                    d.set_item("kind", "ordered")?;
+                    d.set_item("params", (lo, hi))?;
+                    d.set_item("strict", strict)?;
+                    d.set_item("message", message)?;
+                }
+            }
+            rules.append(d)?;
+        }
+        let d = PyDict::new(py);
+        d.set_item("name", f.name)?;
+        d.set_item("params", params)?;
+        d.set_item("rules", rules)?;
+        flows.append(d)?;
+    }
+    Ok(flows.into_any().unbind())
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(flow_specs, m)?)?;
     m.add_function(wrap_pyfunction!(sky_map_legacy, m)?)?;
     m.add_function(wrap_pyfunction!(sky_map_etl, m)?)?;
     m.add_function(wrap_pyfunction!(distributions_legacy, m)?)?;

@@ -9,6 +9,18 @@ use crate::payload::{dict, Val};
 use crate::strcol::StrCol;
 
 /// The block columns Compare reads of each schedule (the ETL loader selects only these).
+/// Compare's parameters (flows.md §7): the other schedule.
+pub const SPEC: crate::flows::spec::FlowSpec = crate::flows::spec::FlowSpec {
+    name: "compare",
+    params: &[crate::flows::spec::Param::new(
+        "other_schedule_id",
+        crate::flows::spec::Kind::Int,
+        crate::flows::spec::DefaultValue::Required,
+    )
+    .at_least(0.0)],
+    rules: &[],
+};
+
 pub const COLUMNS: BlockCols = BlockCols::of(&[
     BlockCol::OriginalId, BlockCol::Priority, BlockCol::RequestedSec, BlockCol::SchedStart, BlockCol::SchedStop,
 ]);

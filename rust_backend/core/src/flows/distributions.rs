@@ -1,5 +1,6 @@
 //! Distributions flow (flows.md §2).
 
+use crate::flows::spec::{DefaultValue, FlowSpec, Kind, Param};
 use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{PriorityBins, Stats};
 use crate::payload::{dict, Val};
@@ -9,6 +10,13 @@ pub const COLUMNS: BlockCols = BlockCols::of(&[
     BlockCol::OriginalId, BlockCol::Priority, BlockCol::RequestedSec, BlockCol::MinAlt, BlockCol::MaxAlt,
     BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::TotalVisHours,
 ]);
+
+/// The distributions' parameters (flows.md §2).
+pub const SPEC: FlowSpec = FlowSpec {
+    name: "distributions",
+    params: &[Param::new("exclude_impossible", Kind::Bool, DefaultValue::Bool(false))],
+    rules: &[],
+};
 
 pub fn distributions(_facts: &ScheduleFacts, b: &BlockSet, exclude_impossible: bool) -> Val {
     let n = b.len();

@@ -1,7 +1,9 @@
-//! Insights flow (flows.md §5) and the per-schedule summary row of `analytics.schedule_summary_analytics`.
+//! Insights flow (flows.md §5). Its summary is the row of `analytics.schedule_summary_analytics`
+//! (`etl/summary.rs`), computed here for the filtered selection.
 
 use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
-use crate::derive::{spearman, Stats};
+use crate::etl::summary::{summarize_with_conflicts, Summary};
+use crate::flows::spec::{DefaultValue, FlowSpec, Kind, Param};
 use crate::flows::conflicts::{find_conflicts, Conflict};
 use crate::payload::{dict, Val};
 
@@ -14,123 +16,15 @@ pub const COLUMNS: BlockCols = BlockCols::of(&[
 /// Maximum number of conflict rows in the payload.
 pub const MAX_CONFLICT_ROWS: usize = 10_000;
 
-/// Every value of one `analytics.schedule_summary_analytics` row except etl/bookkeeping columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub total_blocks: i64,
-    pub scheduled_blocks: i64,
-    pub unscheduled_blocks: i64,
-    pub impossible_blocks: i64,
-    pub scheduling_rate: Option<f64>,
-    pub priority_min: Option<f64>,
-    pub priority_max: Option<f64>,
-    pub priority_mean: Option<f64>,
-    pub priority_median: Option<f64>,
-    pub priority_std: Option<f64>,
-    pub priority_scheduled_mean: Option<f64>,
-    pub priority_scheduled_median: Option<f64>,
-    pub priority_unscheduled_mean: Option<f64>,
-    pub priority_unscheduled_median: Option<f64>,
-    pub visibility_total_hours: f64,
-    pub visibility_mean_hours: Option<f64>,
-    pub visibility_median_hours: Option<f64>,
-    pub visibility_min_hours: Option<f64>,
-    pub visibility_max_hours: Option<f64>,
-    pub requested_total_hours: f64,
-    pub requested_mean_hours: Option<f64>,
-    pub requested_median_hours: Option<f64>,
-    pub requested_min_hours: Option<f64>,
-    pub requested_max_hours: Option<f64>,
-    pub scheduled_total_hours: f64,
-    pub scheduled_mean_hours: Option<f64>,
-    pub elevation_mean_deg: Option<f64>,
-    pub elevation_min_deg: Option<f64>,
-    pub elevation_max_deg: Option<f64>,
-    pub ra_min: Option<f64>,
-    pub ra_max: Option<f64>,
-    pub dec_min: Option<f64>,
-    pub dec_max: Option<f64>,
-    pub scheduled_time_min_mjd: Option<f64>,
-    pub scheduled_time_max_mjd: Option<f64>,
-    pub corr_priority_visibility: Option<f64>,
-    pub corr_priority_requested: Option<f64>,
-    pub corr_visibility_requested: Option<f64>,
-    pub corr_priority_elevation: Option<f64>,
-    pub corr_visibility_elevation: Option<f64>,
-    pub corr_requested_elevation: Option<f64>,
-    pub conflict_count: i64,
-}
-
-/// Summary over the blocks in `include` (ascending block id); `conflict_count` over all scheduled blocks of `b`.
-pub fn summarize(b: &BlockSet, include: &[usize]) -> Summary {
-    summarize_with_conflicts(b, include, find_conflicts(b).len() as i64)
-}
-
-/// As `summarize`, with the conflict count supplied by the caller.
-pub fn summarize_with_conflicts(b: &BlockSet, include: &[usize], conflict_count: i64) -> Summary {
-    let n = include.len();
-    let prio: Vec<f64> = include.iter().map(|&i| b.priority[i]).collect();
-    let vis: Vec<f64> = include.iter().map(|&i| b.total_vis_hours[i]).collect();
-    let req: Vec<f64> = include.iter().map(|&i| b.requested_hours(i)).collect();
-    let elev: Vec<f64> = include.iter().map(|&i| b.elevation_range(i)).collect();
-    let ra: Vec<f64> = include.iter().map(|&i| b.ra_deg[i]).collect();
-    let dec: Vec<f64> = include.iter().map(|&i| b.dec_deg[i]).collect();
-    let sched: Vec<usize> = include.iter().copied().filter(|&i| b.is_scheduled(i)).collect();
-    let p_s: Vec<f64> = sched.iter().map(|&i| b.priority[i]).collect();
-    let p_u: Vec<f64> = include.iter().filter(|&&i| !b.is_scheduled(i)).map(|&i| b.priority[i]).collect();
-    let h_s: Vec<f64> = sched.iter().map(|&i| b.scheduled_hours(i)).collect();
-    let starts: Vec<f64> = sched.iter().map(|&i| b.sched_start[i]).collect();
-    let stops: Vec<f64> = sched.iter().map(|&i| b.sched_stop[i]).collect();
-    let impossible = include.iter().filter(|&&i| b.is_impossible(i)).count();
-
-    let (sp, sv, sr, se) = (Stats::of(&prio), Stats::of(&vis), Stats::of(&req), Stats::of(&elev));
-    let (sps, spu, shs) = (Stats::of(&p_s), Stats::of(&p_u), Stats::of(&h_s));
-    let (sra, sdec) = (Stats::of(&ra), Stats::of(&dec));
-    Summary {
-        total_blocks: n as i64,
-        scheduled_blocks: sched.len() as i64,
-        unscheduled_blocks: (n - sched.len()) as i64,
-        impossible_blocks: impossible as i64,
-        scheduling_rate: if n == 0 { None } else { Some(sched.len() as f64 / n as f64) },
-        priority_min: sp.min,
-        priority_max: sp.max,
-        priority_mean: sp.mean,
-        priority_median: sp.median,
-        priority_std: sp.std,
-        priority_scheduled_mean: sps.mean,
-        priority_scheduled_median: sps.median,
-        priority_unscheduled_mean: spu.mean,
-        priority_unscheduled_median: spu.median,
-        visibility_total_hours: sv.sum,
-        visibility_mean_hours: sv.mean,
-        visibility_median_hours: sv.median,
-        visibility_min_hours: sv.min,
-        visibility_max_hours: sv.max,
-        requested_total_hours: sr.sum,
-        requested_mean_hours: sr.mean,
-        requested_median_hours: sr.median,
-        requested_min_hours: sr.min,
-        requested_max_hours: sr.max,
-        scheduled_total_hours: shs.sum,
-        scheduled_mean_hours: shs.mean,
-        elevation_mean_deg: se.mean,
-        elevation_min_deg: se.min,
-        elevation_max_deg: se.max,
-        ra_min: sra.min,
-        ra_max: sra.max,
-        dec_min: sdec.min,
-        dec_max: sdec.max,
-        scheduled_time_min_mjd: Stats::of(&starts).min,
-        scheduled_time_max_mjd: Stats::of(&stops).max,
-        corr_priority_visibility: spearman(&prio, &vis),
-        corr_priority_requested: spearman(&prio, &req),
-        corr_visibility_requested: spearman(&vis, &req),
-        corr_priority_elevation: spearman(&prio, &elev),
-        corr_visibility_elevation: spearman(&vis, &elev),
-        corr_requested_elevation: spearman(&req, &elev),
-        conflict_count,
-    }
-}
+/// Insights' parameters (flows.md §5).
+pub const SPEC: FlowSpec = FlowSpec {
+    name: "insights",
+    params: &[
+        Param::new("exclude_impossible", Kind::Bool, DefaultValue::Bool(false)),
+        Param::new("top_n", Kind::Int, DefaultValue::Int(10)).within(1.0, 100.0).setting("UI.TOP_N"),
+    ],
+    rules: &[],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InsightsParams {
@@ -139,10 +33,10 @@ pub struct InsightsParams {
 }
 
 impl InsightsParams {
-    /// Validated parameters (flows.md §5): `top_n` in 1..=100.
+    /// Validated parameters (flows.md §5): `top_n` within its bounds.
     pub fn new(exclude_impossible: bool, top_n: i64) -> crate::Result<Self> {
-        if !(1..=100).contains(&top_n) {
-            return Err(crate::CoreError::value(format!("top_n must be between 1 and 100; got {top_n}")));
+        if !SPEC.param("top_n").admits(top_n as f64) {
+            return Err(crate::CoreError::value("top_n must be in 1..100"));
         }
         Ok(InsightsParams { exclude_impossible, top_n: top_n as usize })
     }
@@ -254,6 +148,7 @@ pub fn insights(_facts: &ScheduleFacts, b: &BlockSet, p: &InsightsParams, stored
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::etl::summary::summarize;
     use crate::flows::sky_map::testutil::*;
 
     fn sample() -> BlockSet {

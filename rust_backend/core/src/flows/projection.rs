@@ -11,6 +11,9 @@ pub enum Projection {
 }
 
 impl Projection {
+    /// Every projection's name (the sky map's `projection` choices).
+    pub const NAMES: &'static [&'static str] = &["cartesian", "mollweide", "aitoff", "hammer"];
+
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "cartesian" => Some(Projection::Cartesian),

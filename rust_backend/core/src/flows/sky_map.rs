@@ -4,6 +4,7 @@ use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{PriorityBins, BIN_COLORS, BIN_LABELS};
 use crate::flows::overlays::{axes, overlays};
 use crate::flows::projection::{project, Projection};
+use crate::flows::spec::{DefaultValue, FlowSpec, Kind, Param};
 use crate::payload::{dict, Val};
 use crate::{CoreError, Result};
 
@@ -12,6 +13,17 @@ pub const COLUMNS: BlockCols = BlockCols::of(&[
     BlockCol::OriginalId, BlockCol::Ra, BlockCol::Dec, BlockCol::Priority, BlockCol::RequestedSec,
     BlockCol::SchedStart, BlockCol::SchedStop,
 ]);
+
+/// The sky map's parameters (flows.md §1).
+pub const SPEC: FlowSpec = FlowSpec {
+    name: "sky_map",
+    params: &[
+        Param::new("projection", Kind::Choice(Projection::NAMES), DefaultValue::Text("mollweide")).setting("UI.DEFAULT_PROJECTION"),
+        Param::new("ra_left", Kind::Bool, DefaultValue::Bool(true)),
+        Param::new("center_ra_deg", Kind::Float, DefaultValue::Float(180.0)).within_open(0.0, 360.0),
+    ],
+    rules: &[],
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SkyMapParams {
@@ -24,12 +36,10 @@ impl SkyMapParams {
     /// Validated parameters (flows.md §1); errors name the parameter.
     pub fn new(projection: &str, ra_left: bool, center_ra_deg: f64) -> Result<Self> {
         let projection = Projection::parse(projection).ok_or_else(|| {
-            CoreError::value(format!(
-                "projection must be one of cartesian, mollweide, aitoff, hammer; got {projection:?}"
-            ))
+            CoreError::value(format!("projection must be cartesian, mollweide, aitoff or hammer (got '{projection}')"))
         })?;
-        if !(0.0..360.0).contains(&center_ra_deg) {
-            return Err(CoreError::value(format!("center_ra_deg must be in [0, 360); got {center_ra_deg}")));
+        if !SPEC.param("center_ra_deg").admits(center_ra_deg) {
+            return Err(CoreError::value("center_ra_deg must be in [0, 360)"));
         }
         Ok(SkyMapParams { projection, ra_left, center_ra_deg })
     }

@@ -296,7 +296,7 @@ pub fn smooth_all(curves: &[Curve]) -> Vec<Smoothed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flows::aggregates::tests::Lcg;
+    use crate::etl::aggregates::tests::Lcg;
 
     /// The definition, one `exp` per pair.
     fn smooth_direct(x: &[f64], y: &[bool], bandwidth: f64, m: usize) -> Smoothed {

@@ -14,6 +14,9 @@ use crate::payload::{dict, Val};
 use crate::strcol::StrCol;
 
 /// The block columns the timeline reads (the ETL loader selects only these).
+/// The timeline's parameters: none.
+pub const SPEC: crate::flows::spec::FlowSpec = crate::flows::spec::FlowSpec { name: "timeline", params: &[], rules: &[] };
+
 pub const COLUMNS: BlockCols = BlockCols::of(&[
     BlockCol::OriginalId, BlockCol::Ra, BlockCol::Dec, BlockCol::Priority, BlockCol::RequestedSec,
     BlockCol::SchedStart, BlockCol::SchedStop, BlockCol::PeriodCount, BlockCol::TotalVisHours,
@@ -249,7 +252,7 @@ mod tests {
         MonthCursor::default().split(start, stop, |label, a, z| out.push((label.to_string(), a, z)));
         out
     }
-    use crate::flows::aggregates::tests::row;
+    use crate::etl::aggregates::tests::row;
 
     fn facts(dark: Vec<Period>) -> ScheduleFacts {
         ScheduleFacts { schedule_id: 1, name: "t".into(), checksum: "c".into(), dark_periods: dark }

@@ -12,7 +12,9 @@
 use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{round_half_away, Span};
 use crate::error::CoreError;
-use crate::flows::aggregates::{heatmap, priority_rates, rate_bins, HeatCell, PriorityRateRow, RateBinRow};
+use crate::etl::aggregates::{heatmap, priority_rates, rate_bins};
+use crate::etl::{HeatCell, PriorityRateRow, RateBinRow};
+use crate::flows::spec::{DefaultValue, FlowSpec, Kind, Param};
 use crate::flows::smoothing::{smooth_two, Smoothed};
 use crate::payload::{dict, Val};
 
@@ -21,6 +23,21 @@ pub const COLUMNS: BlockCols = BlockCols::of(&[
     BlockCol::Priority, BlockCol::RequestedSec, BlockCol::SchedStart, BlockCol::SchedStop,
     BlockCol::TotalVisHours,
 ]);
+
+/// The trends' parameters (flows.md §6). The Python side adds `class_weight`, which only its model reads.
+pub const SPEC: FlowSpec = FlowSpec {
+    name: "trends",
+    params: &[
+        Param::new("exclude_impossible", Kind::Bool, DefaultValue::Bool(false)),
+        Param::new("n_bins", Kind::Int, DefaultValue::Int(10)).within(5.0, 20.0),
+        Param::new("bandwidth", Kind::Float, DefaultValue::Float(0.3)).within(0.05, 1.0),
+        Param::new("n_smooth_points", Kind::Int, DefaultValue::Int(100)).within(10.0, 500.0),
+        Param::new("visibility_range", Kind::Range, DefaultValue::Absent),
+        Param::new("requested_range", Kind::Range, DefaultValue::Absent),
+        Param::new("priority_levels", Kind::IntSet, DefaultValue::Absent),
+    ],
+    rules: &[],
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrendsParams {
@@ -56,13 +73,13 @@ pub struct TrendsStored<'a> {
 }
 
 fn validate(p: &TrendsParams) -> Result<(), CoreError> {
-    if !(5..=20).contains(&p.n_bins) {
+    if !SPEC.param("n_bins").admits(p.n_bins as f64) {
         return Err(CoreError::value(format!("n_bins must be in 5..20 (got {})", p.n_bins)));
     }
-    if !(p.bandwidth >= 0.05 && p.bandwidth <= 1.0) {
+    if !SPEC.param("bandwidth").admits(p.bandwidth) {
         return Err(CoreError::value(format!("bandwidth must be in 0.05..1.0 (got {})", p.bandwidth)));
     }
-    if !(10..=500).contains(&p.n_smooth_points) {
+    if !SPEC.param("n_smooth_points").admits(p.n_smooth_points as f64) {
         return Err(CoreError::value(format!("n_smooth_points must be in 10..500 (got {})", p.n_smooth_points)));
     }
     for (name, r) in [("visibility_range", p.visibility_range), ("requested_range", p.requested_range)] {
@@ -218,7 +235,7 @@ pub fn trends(_facts: &ScheduleFacts, b: &BlockSet, p: &TrendsParams, stored: Op
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flows::aggregates::tests::random_blocks;
+    use crate::etl::aggregates::tests::random_blocks;
 
     fn facts() -> ScheduleFacts {
         ScheduleFacts { schedule_id: 1, name: "t".into(), checksum: "c".into(), dark_periods: vec![] }

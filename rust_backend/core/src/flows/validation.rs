@@ -17,6 +17,9 @@
 
 use std::collections::BTreeMap;
 
+/// Validation's parameters: none.
+pub const SPEC: crate::flows::spec::FlowSpec = crate::flows::spec::FlowSpec { name: "validation", params: &[], rules: &[] };
+
 use crate::blockset::{inside_one, BlockSet, ScheduleFacts, TOL_DAYS};
 use crate::derive::merge_periods;
 use crate::flows::timeline::fmt_mjd;
@@ -389,7 +392,7 @@ mod tests {
     use super::*;
     use crate::model::Period;
     use crate::blockset::BlockRow;
-    use crate::flows::aggregates::tests::row;
+    use crate::etl::aggregates::tests::row;
 
     const D: f64 = 60000.0; // a night: dark [D, D + 0.5)
 

@@ -24,8 +24,10 @@ use std::collections::HashSet;
 use crate::blockset::{BlockCol, BlockCols, BlockSet, ScheduleFacts};
 use crate::derive::{merge_periods, unix, PriorityBins};
 use crate::error::CoreError;
-use crate::flows::aggregates::{schedule_range, Grid, TimeBinRow};
+use crate::etl::aggregates::{schedule_range, Grid};
+use crate::etl::{DayRow, DefaultView, TimeBinRow};
 use crate::flows::timeline::{civil_from_days, date_label, month_label};
+use crate::flows::spec::{DefaultValue, FlowSpec, Kind, Param, Rule};
 use crate::payload::{dict, Val};
 
 mod days;
@@ -38,6 +40,32 @@ pub const COLUMNS: BlockCols = BlockCols::of(&[
 ]);
 
 pub const MAX_BINS: i64 = 100_000;
+
+/// The visibility map's parameters (flows.md §3).
+pub const SPEC: FlowSpec = FlowSpec {
+    name: "visibility_map",
+    params: &[
+        Param::new("n_bins", Kind::Int, DefaultValue::Int(DEFAULT_VIEW_BINS)).within(1.0, MAX_BINS as f64),
+        Param::new("bin_seconds", Kind::Int, DefaultValue::Absent).at_least(1.0),
+        Param::new("start_unix", Kind::Int, DefaultValue::Absent),
+        Param::new("end_unix", Kind::Int, DefaultValue::Absent),
+        Param::new("priority_min", Kind::Float, DefaultValue::Absent),
+        Param::new("priority_max", Kind::Float, DefaultValue::Absent),
+        Param::new("block_ids", Kind::TextSet, DefaultValue::Absent),
+    ],
+    rules: &[
+        Rule::Exclusive { first: "n_bins", second: "bin_seconds", message: "give n_bins or bin_seconds, not both" },
+        Rule::Ordered { lo: "start_unix", hi: "end_unix", strict: true, message: "start must be before end" },
+        PRIORITY_ORDER,
+    ],
+};
+
+const PRIORITY_ORDER: Rule = Rule::Ordered {
+    lo: "priority_min",
+    hi: "priority_max",
+    strict: false,
+    message: "priority_min ({lo}) must be <= priority_max ({hi})",
+};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Binning {
@@ -69,6 +97,28 @@ impl Default for VisibilityParams {
 }
 
 impl VisibilityParams {
+    /// Parameters as a request gives them: `n_bins` or `bin_seconds` (neither: the default bin count).
+    pub fn new(
+        n_bins: Option<i64>,
+        bin_seconds: Option<i64>,
+        start_unix: Option<i64>,
+        end_unix: Option<i64>,
+        priority_min: Option<f64>,
+        priority_max: Option<f64>,
+        block_ids: Option<Vec<String>>,
+    ) -> Result<Self, CoreError> {
+        let binning = match (n_bins, bin_seconds) {
+            (Some(_), Some(_)) => {
+                let Rule::Exclusive { message, .. } = SPEC.rules[0] else { unreachable!("the first rule") };
+                return Err(CoreError::value(message));
+            }
+            (None, Some(s)) => Binning::Seconds(s),
+            (Some(n), None) => Binning::Count(n),
+            (None, None) => Binning::Count(DEFAULT_VIEW_BINS),
+        };
+        Ok(VisibilityParams { binning, start_unix, end_unix, priority_min, priority_max, block_ids })
+    }
+
     /// The request every Visibility Map page opens with: 50 bins over the schedule range, no filters. The ETL
     /// stores its histogram and calendar (`DefaultView`), so the ETL path serves it without the intervals.
     pub fn is_default_view(&self) -> bool {
@@ -83,26 +133,6 @@ impl VisibilityParams {
 
 /// Bins of the default request (flows.md §3 default `n_bins`).
 pub const DEFAULT_VIEW_BINS: i64 = 50;
-
-/// One UTC day of the stored default calendar (`schedule_visibility_days`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct DayRow {
-    /// Days since 1970-01-01.
-    pub day_index: i64,
-    pub visible_blocks: i64,
-    /// Block-seconds of visibility inside the day (the flow divides by 3600, as for a computed calendar).
-    pub visible_block_seconds: f64,
-}
-
-/// The default request's histogram and calendar, computed by the ETL from the same tally the flow runs (so
-/// stored == computed bit for bit), with the schedule range they were computed over.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct DefaultView {
-    /// The schedule range t0, t1 (None: no block has visibility; then both tables are empty).
-    pub range: Option<(i64, i64)>,
-    pub bins: Vec<TimeBinRow>,
-    pub days: Vec<DayRow>,
-}
 
 /// What the ETL stores for the default request.
 pub fn default_view(b: &BlockSet) -> DefaultView {
@@ -263,10 +293,10 @@ pub fn visibility_map(
 /// The parameters' own rules (bins, priority bounds).
 fn check_params(p: &VisibilityParams) -> Result<(), CoreError> {
     match p.binning {
-        Binning::Count(n) if !(1..=MAX_BINS).contains(&n) => {
+        Binning::Count(n) if !SPEC.param("n_bins").admits(n as f64) => {
             return Err(CoreError::value(format!("n_bins must be in 1..{MAX_BINS} (got {n})")))
         }
-        Binning::Seconds(w) if w < 1 => return Err(CoreError::value(format!("bin_seconds must be >= 1 (got {w})"))),
+        Binning::Seconds(w) if !SPEC.param("bin_seconds").admits(w as f64) => return Err(CoreError::value(format!("bin_seconds must be >= 1 (got {w})"))),
         _ => {}
     }
     for (name, v) in [("priority_min", p.priority_min), ("priority_max", p.priority_max)] {
@@ -276,12 +306,7 @@ fn check_params(p: &VisibilityParams) -> Result<(), CoreError> {
             }
         }
     }
-    if let (Some(lo), Some(hi)) = (p.priority_min, p.priority_max) {
-        if lo > hi {
-            return Err(CoreError::value(format!("priority_min ({lo}) must be <= priority_max ({hi})")));
-        }
-    }
-    Ok(())
+    PRIORITY_ORDER.check_order(p.priority_min, p.priority_max)
 }
 
 /// The blocks a request selects: by priority range and original id.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::db::{Db, is_unique_violation, F, I, ORIGINAL_ID};
 use super::dialect::{self, multi_row_sizes, Dialect, Lookup, Table};
-use super::etl_write::run_etl;
+use crate::etl;
 use super::schedules::bump_generation;
 use super::transport::{query_opt, req_i64, req_text, RowView, Value};
 use super::{periods_json, IngestResult};
@@ -90,7 +90,7 @@ fn ingest_in_tx(
         },
         None,
     )?;
-    run_etl(db, schedule_id)?;
+    etl::run(db, schedule_id)?;
     bump_generation(db)?;
     Ok(Some(IngestResult {
         schedule_id,

@@ -4,14 +4,12 @@
 use std::fmt::Write as _;
 
 use super::db::{Db, F, I, ORIGINAL_ID};
-use super::dialect::{Dialect, Table, ETL_BLOCK_COLS, SUMMARY_COLS};
-use super::transport::{nan_f64, query_opt, query_vec, req_f64, req_i64, ColType, RowView, Value};
+use super::dialect::{Dialect, Table};
+use super::transport::{nan_f64, query_opt, query_vec, req_f64, req_i64, ColType};
 use crate::blockset::{BlockCol, BlockCols, BlockSet, WindowDigest};
 use crate::error::{CoreError, Result};
-use crate::etl;
-use crate::flows::aggregates::{HeatCell, PriorityRateRow, RateBinRow, TimeBinRow};
-use crate::flows::insights::Summary;
-use crate::flows::visibility::{DayRow, DefaultView};
+use crate::etl::blocks::{decode_intervals_into, ETL_BLOCK_COLS};
+use crate::etl::{DayRow, DefaultView, HeatCell, PriorityRateRow, RateBinRow, Row, Summary, TimeBinRow};
 use crate::model::Period;
 
 /// Which pre-aggregated analytics tables a flow reads on the ETL path.
@@ -168,7 +166,7 @@ pub fn load_etl_blocks(
             Intervals::Digest => {
                 scratch.clear();
                 if let Some(b) = blob {
-                    if !etl::decode_intervals_into(&b, &mut scratch) {
+                    if !decode_intervals_into(&b, &mut scratch) {
                         return Err(corrupt());
                     }
                 }
@@ -178,7 +176,7 @@ pub fn load_etl_blocks(
             }
             Intervals::Full => {
                 if let Some(b) = blob {
-                    if !etl::decode_intervals_into(&b, &mut set.vis) {
+                    if !decode_intervals_into(&b, &mut set.vis) {
                         return Err(corrupt());
                     }
                 }
@@ -193,79 +191,34 @@ pub fn load_etl_blocks(
 
 pub fn load_aggregates(db: &mut Db, id: i64, want: Aggregates, meta: &StoredMeta) -> Result<StoredAggregates> {
     let mut agg = StoredAggregates::default();
-    let p = [Value::from(id)];
     if want.summary {
         agg.summary = load_summary(db, id)?;
     }
     if want.rates {
-        agg.priority_rates = query_vec(db.t, &db.d.priority_rates(), &p, &[I, I, I, I, I, F, F, F, F, F], |r| {
-            Ok(PriorityRateRow {
-                priority_value: req_i64(r, 0)?,
-                total_count: req_i64(r, 1)?,
-                scheduled_count: req_i64(r, 2)?,
-                unscheduled_count: req_i64(r, 3)?,
-                impossible_count: req_i64(r, 4)?,
-                scheduling_rate: req_f64(r, 5)?,
-                visibility_mean_hours: req_f64(r, 6)?,
-                visibility_total_hours: req_f64(r, 7)?,
-                requested_mean_hours: req_f64(r, 8)?,
-                requested_total_hours: req_f64(r, 9)?,
-            })
-        })?;
-        agg.visibility_bins = query_vec(db.t, &db.d.visibility_bins(), &p, &[I, F, F, F, I, I, F, F], |r| {
-            Ok(RateBinRow {
-                bin_index: req_i64(r, 0)?,
-                bin_min: req_f64(r, 1)?,
-                bin_max: req_f64(r, 2)?,
-                bin_mid: req_f64(r, 3)?,
-                total_count: req_i64(r, 4)?,
-                scheduled_count: req_i64(r, 5)?,
-                scheduling_rate: req_f64(r, 6)?,
-                priority_mean: req_f64(r, 7)?,
-            })
-        })?;
-        agg.heatmap = query_vec(db.t, &db.d.heatmap(), &p, &[I, I, F, F, I, I, F], |r| {
-            Ok(HeatCell {
-                visibility_bin_index: req_i64(r, 0)?,
-                time_bin_index: req_i64(r, 1)?,
-                visibility_mid_hours: req_f64(r, 2)?,
-                time_mid_hours: req_f64(r, 3)?,
-                total_count: req_i64(r, 4)?,
-                scheduled_count: req_i64(r, 5)?,
-                scheduling_rate: req_f64(r, 6)?,
-            })
-        })?;
+        agg.priority_rates = load_rows(db, PriorityRateRow::TABLE, id)?;
+        agg.visibility_bins = load_rows(db, RateBinRow::TABLE, id)?;
+        agg.heatmap = load_rows(db, HeatCell::TABLE, id)?;
     }
     if want.default_view {
         agg.default_view = load_default_view(db, id, meta)?;
     }
     if want.time_bins {
-        agg.time_bins = query_vec(db.t, &db.d.time_bins(), &p, &[I; 10], time_bin_row)?;
+        agg.time_bins = load_rows(db, TimeBinRow::TABLE, id)?;
     }
     Ok(agg)
 }
 
-fn time_bin_row(r: &dyn RowView) -> Result<TimeBinRow> {
-    Ok(TimeBinRow {
-        bin_index: req_i64(r, 0)?,
-        bin_start_unix: req_i64(r, 1)?,
-        bin_end_unix: req_i64(r, 2)?,
-        total_visible_count: req_i64(r, 3)?,
-        priority_q_count: [req_i64(r, 4)?, req_i64(r, 5)?, req_i64(r, 6)?, req_i64(r, 7)?],
-        scheduled_visible_count: req_i64(r, 8)?,
-        unscheduled_visible_count: req_i64(r, 9)?,
-    })
+/// Every row of one analytics table (`table`: `R::TABLE`, or a table with the same columns) of a schedule.
+fn load_rows<R: Row>(db: &mut Db, table: Table, id: i64) -> Result<Vec<R>> {
+    query_vec(db.t, &db.d.select_rows::<R>(table), &[id.into()], &R::col_types(), R::from_row)
 }
 
 /// The stored default view; None when the ETL that wrote the schedule's analytics did not store one.
 fn load_default_view(db: &mut Db, id: i64, meta: &StoredMeta) -> Result<Option<DefaultView>> {
     let Some(n_bins) = meta.default_view_bins else { return Ok(None) };
     let (t0, t1) = meta.range;
-    let p = [Value::from(id)];
-    let bins = query_vec(db.t, &db.d.default_bins(), &p, &[I; 10], time_bin_row)?;
-    let days = query_vec(db.t, &db.d.visibility_days(), &p, &[I, I, F], |r| {
-        Ok(DayRow { day_index: req_i64(r, 0)?, visible_blocks: req_i64(r, 1)?, visible_block_seconds: req_f64(r, 2)? })
-    })?;
+    let bins: Vec<TimeBinRow> = load_rows(db, Table::VisibilityDefaultBins, id)?;
+    let days: Vec<DayRow> = load_rows(db, DayRow::TABLE, id)?;
     if bins.len() as i64 != n_bins {
         return Err(CoreError::db(format!("schedule {id}: {} stored default-view bins, the metadata says {n_bins}", bins.len())));
     }
@@ -275,56 +228,7 @@ fn load_default_view(db: &mut Db, id: i64, meta: &StoredMeta) -> Result<Option<D
 }
 
 fn load_summary(db: &mut Db, id: i64) -> Result<Option<Summary>> {
-    let mut cols = [F; 42];
-    for k in [0, 1, 2, 3, 41] {
-        cols[k] = I;
-    }
-    query_opt(db.t, &db.d.summary(), &[id.into()], &cols, |r| {
-        Ok(Summary {
-            total_blocks: req_i64(r, 0)?,
-            scheduled_blocks: req_i64(r, 1)?,
-            unscheduled_blocks: req_i64(r, 2)?,
-            impossible_blocks: req_i64(r, 3)?,
-            scheduling_rate: r.f64(4)?,
-            priority_min: r.f64(5)?,
-            priority_max: r.f64(6)?,
-            priority_mean: r.f64(7)?,
-            priority_median: r.f64(8)?,
-            priority_std: r.f64(9)?,
-            priority_scheduled_mean: r.f64(10)?,
-            priority_scheduled_median: r.f64(11)?,
-            priority_unscheduled_mean: r.f64(12)?,
-            priority_unscheduled_median: r.f64(13)?,
-            visibility_total_hours: req_f64(r, 14)?,
-            visibility_mean_hours: r.f64(15)?,
-            visibility_median_hours: r.f64(16)?,
-            visibility_min_hours: r.f64(17)?,
-            visibility_max_hours: r.f64(18)?,
-            requested_total_hours: req_f64(r, 19)?,
-            requested_mean_hours: r.f64(20)?,
-            requested_median_hours: r.f64(21)?,
-            requested_min_hours: r.f64(22)?,
-            requested_max_hours: r.f64(23)?,
-            scheduled_total_hours: req_f64(r, 24)?,
-            scheduled_mean_hours: r.f64(25)?,
-            elevation_mean_deg: r.f64(26)?,
-            elevation_min_deg: r.f64(27)?,
-            elevation_max_deg: r.f64(28)?,
-            ra_min: r.f64(29)?,
-            ra_max: r.f64(30)?,
-            dec_min: r.f64(31)?,
-            dec_max: r.f64(32)?,
-            scheduled_time_min_mjd: r.f64(33)?,
-            scheduled_time_max_mjd: r.f64(34)?,
-            corr_priority_visibility: r.f64(35)?,
-            corr_priority_requested: r.f64(36)?,
-            corr_visibility_requested: r.f64(37)?,
-            corr_priority_elevation: r.f64(38)?,
-            corr_visibility_elevation: r.f64(39)?,
-            corr_requested_elevation: r.f64(40)?,
-            conflict_count: req_i64(r, 41)?,
-        })
-    })
+    query_opt(db.t, &db.d.select_rows::<Summary>(Summary::TABLE), &[id.into()], &Summary::col_types(), Summary::from_row)
 }
 
 impl Dialect {
@@ -367,75 +271,17 @@ impl Dialect {
         )
     }
 
-    pub fn priority_rates(self) -> String {
+    /// The rows of `table` (`R::TABLE` or one with the same columns) of a schedule: `R::COLUMNS` (floats
+    /// through `fcol`) in `R::ORDER_BY` order.
+    pub fn select_rows<R: Row>(self, table: Table) -> String {
+        let cols: Vec<String> =
+            R::COLUMNS.iter().map(|c| if c.is_float() { self.fcol(c.name) } else { c.name.to_string() }).collect();
         format!(
-            "SELECT priority_value, total_count, scheduled_count, unscheduled_count, impossible_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY priority_value",
-            self.fcols(&[
-                "scheduling_rate",
-                "visibility_mean_hours",
-                "visibility_total_hours",
-                "requested_mean_hours",
-                "requested_total_hours"
-            ]),
-            self.table(Table::PriorityRates)
+            "SELECT {} FROM {} WHERE schedule_id = ? ORDER BY {}",
+            cols.join(", "),
+            self.table(table),
+            R::ORDER_BY
         )
-    }
-
-    pub fn visibility_bins(self) -> String {
-        format!(
-            "SELECT bin_index, {}, total_count, scheduled_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.fcols(&["bin_min_hours", "bin_max_hours", "bin_mid_hours"]),
-            self.fcols(&["scheduling_rate", "priority_mean"]),
-            self.table(Table::VisibilityBins)
-        )
-    }
-
-    pub fn heatmap(self) -> String {
-        format!(
-            "SELECT visibility_bin_index, time_bin_index, {}, total_count, scheduled_count, {}
-             FROM {} WHERE schedule_id = ? ORDER BY visibility_bin_index, time_bin_index",
-            self.fcols(&["visibility_mid_hours", "time_mid_hours"]),
-            self.fcol("scheduling_rate"),
-            self.table(Table::HeatmapBins)
-        )
-    }
-
-    pub fn time_bins(self) -> String {
-        self.time_bin_rows(Table::VisibilityTimeBins)
-    }
-
-    /// The stored default-view histogram (same columns as the 900-s bins).
-    pub fn default_bins(self) -> String {
-        self.time_bin_rows(Table::VisibilityDefaultBins)
-    }
-
-    fn time_bin_rows(self, t: Table) -> String {
-        format!(
-            "SELECT bin_index, bin_start_unix, bin_end_unix, total_visible_count, priority_q1_count, priority_q2_count,
-                    priority_q3_count, priority_q4_count, scheduled_visible_count, unscheduled_visible_count
-             FROM {} WHERE schedule_id = ? ORDER BY bin_index",
-            self.table(t)
-        )
-    }
-
-    pub fn visibility_days(self) -> String {
-        format!(
-            "SELECT day_index, visible_blocks, {} FROM {} WHERE schedule_id = ? ORDER BY day_index",
-            self.fcols(&["visible_block_seconds"]),
-            self.table(Table::VisibilityDays)
-        )
-    }
-
-    pub fn summary(self) -> String {
-        // Counts (columns 0-3 and the last) are integers, every other summary column a float.
-        let cols: Vec<String> = SUMMARY_COLS
-            .iter()
-            .enumerate()
-            .map(|(k, c)| if k < 4 || k == SUMMARY_COLS.len() - 1 { c.to_string() } else { self.fcol(c) })
-            .collect();
-        format!("SELECT {} FROM {} WHERE schedule_id = ?", cols.join(", "), self.table(Table::SummaryAnalytics))
     }
 
     /// Every statement of this module (for the T-SQL parse check).
@@ -446,13 +292,13 @@ impl Dialect {
             self.etl_blocks(BlockCols::ALL, false),
             self.etl_blocks(BlockCols::of(&[BlockCol::Priority]), false),
             self.etl_max_blob_len(),
-            self.priority_rates(),
-            self.visibility_bins(),
-            self.heatmap(),
-            self.time_bins(),
-            self.default_bins(),
-            self.visibility_days(),
-            self.summary(),
+            self.select_rows::<PriorityRateRow>(PriorityRateRow::TABLE),
+            self.select_rows::<RateBinRow>(RateBinRow::TABLE),
+            self.select_rows::<HeatCell>(HeatCell::TABLE),
+            self.select_rows::<TimeBinRow>(TimeBinRow::TABLE),
+            self.select_rows::<TimeBinRow>(Table::VisibilityDefaultBins),
+            self.select_rows::<DayRow>(DayRow::TABLE),
+            self.select_rows::<Summary>(Summary::TABLE),
         ]
     }
 }

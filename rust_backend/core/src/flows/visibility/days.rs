@@ -5,7 +5,7 @@
 
 use crate::blockset::BlockSet;
 use crate::derive::unix;
-use crate::flows::aggregates::{prefix_sums, Counts, DiffCounts, Grid, RangeRun};
+use crate::etl::aggregates::{prefix_sums, Counts, DiffCounts, Grid, RangeRun};
 
 pub(super) const DAY: i64 = 86_400;
 

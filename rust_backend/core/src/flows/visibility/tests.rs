@@ -1,7 +1,7 @@
 use super::days::PARALLEL_MIN_INTERVALS;
 use super::*;
-use crate::flows::aggregates::tests::{brute, mjd, random_blocks, row};
-use crate::flows::aggregates::visibility_time_bins;
+use crate::etl::aggregates::tests::{brute, mjd, random_blocks, row};
+use crate::etl::aggregates::visibility_time_bins;
 use crate::model::Period;
 
 fn facts(dark: Vec<Period>) -> ScheduleFacts {

@@ -1,9 +1,9 @@
 //! Rows of the per-schedule analytics tables (data-model.md §3): priority rates, rate by visibility bins,
 //! the visibility × requested heatmap and the 900-s visibility time grid with its metadata row.
 //!
-//! The ETL stores these rows; the flows compute the same rows for filtered selections, so one function
-//! serves both and stored == computed by construction. The exact distinct-count sweep used by the time grid
-//! (and by the visibility map for any grid) lives here as well.
+//! The ETL stores these rows (their types: `etl/rows.rs`); the flows compute the same rows for filtered
+//! selections, so one function serves both and stored == computed by construction. The exact distinct-count
+//! sweep used by the time grid (and by the visibility map for any grid) lives here as well.
 
 #![allow(clippy::neg_cmp_op_on_partial_ord)] // NaN-aware negated comparisons are intentional
 
@@ -11,21 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::blockset::BlockSet;
 use crate::derive::{round_half_away, unix, EqualBins, PriorityBins};
-
-/// One row of `analytics.schedule_priority_rates`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PriorityRateRow {
-    pub priority_value: i64,
-    pub total_count: i64,
-    pub scheduled_count: i64,
-    pub unscheduled_count: i64,
-    pub impossible_count: i64,
-    pub scheduling_rate: f64,
-    pub visibility_mean_hours: f64,
-    pub visibility_total_hours: f64,
-    pub requested_mean_hours: f64,
-    pub requested_total_hours: f64,
-}
+use crate::etl::rows::{HeatCell, MetadataRow, PriorityRateRow, RateBinRow, TimeBinRow};
 
 /// Blocks `include` (indexes into `b`, ascending block id) grouped by round(priority) (half away from zero);
 /// rows in ascending `priority_value`. Sums follow the order of `include`.
@@ -71,19 +57,6 @@ pub fn priority_rates(b: &BlockSet, include: &[usize]) -> Vec<PriorityRateRow> {
         .collect()
 }
 
-/// One row of `analytics.schedule_visibility_bins` (and of the trends `by_visibility` / `by_requested`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RateBinRow {
-    pub bin_index: i64,
-    pub bin_min: f64,
-    pub bin_max: f64,
-    pub bin_mid: f64,
-    pub total_count: i64,
-    pub scheduled_count: i64,
-    pub scheduling_rate: f64,
-    pub priority_mean: f64,
-}
-
 /// Equal-width bins B(values; min, max, n_bins) (data-model.md §2); only non-empty bins, ascending index.
 /// `values`, `scheduled` and `priority` are parallel; priority sums follow their order.
 pub fn rate_bins(values: &[f64], scheduled: &[bool], priority: &[f64], n_bins: usize) -> Vec<RateBinRow> {
@@ -123,18 +96,6 @@ pub fn rate_bins(values: &[f64], scheduled: &[bool], priority: &[f64], n_bins: u
         .collect()
 }
 
-/// One cell of `analytics.schedule_heatmap_bins` ("time" = requested time).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HeatCell {
-    pub visibility_bin_index: i64,
-    pub time_bin_index: i64,
-    pub visibility_mid_hours: f64,
-    pub time_mid_hours: f64,
-    pub total_count: i64,
-    pub scheduled_count: i64,
-    pub scheduling_rate: f64,
-}
-
 /// Cells (B(visibility; n_bins), B(requested; n_bins)); non-empty cells only, sorted by (vis, time) index.
 pub fn heatmap(visibility_hours: &[f64], requested_hours: &[f64], scheduled: &[bool], n_bins: usize) -> Vec<HeatCell> {
     if n_bins == 0 {
@@ -166,33 +127,6 @@ pub fn heatmap(visibility_hours: &[f64], requested_hours: &[f64], scheduled: &[b
         .collect()
 }
 
-/// One row of `analytics.schedule_visibility_time_bins`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TimeBinRow {
-    pub bin_index: i64,
-    pub bin_start_unix: i64,
-    pub bin_end_unix: i64,
-    pub total_visible_count: i64,
-    pub priority_q_count: [i64; 4],
-    pub scheduled_visible_count: i64,
-    pub unscheduled_visible_count: i64,
-}
-
-/// The row of `analytics.schedule_visibility_metadata` (without `etl_duration_ms`, which the ETL measures).
-#[derive(Debug, Clone, PartialEq)]
-pub struct VisibilityMeta {
-    pub time_range_start_unix: i64,
-    pub time_range_end_unix: i64,
-    pub bin_duration_seconds: i64,
-    pub total_bins: i64,
-    pub total_blocks: i64,
-    pub blocks_with_visibility: i64,
-    pub priority_min: Option<f64>,
-    pub priority_max: Option<f64>,
-    pub max_visible_in_bin: i64,
-    pub mean_visible_per_bin: Option<f64>,
-}
-
 /// Width of the stored grid.
 pub const TIME_BIN_SECONDS: i64 = 900;
 
@@ -217,8 +151,9 @@ pub fn schedule_range(b: &BlockSet) -> Option<(i64, i64)> {
 }
 
 /// The 900-second grid of schedule_visibility_time_bins (all bins, exact distinct counts via the sweep /
-/// difference-array method of flows.md §3 — never bins × periods loops) and its metadata row.
-pub fn visibility_time_bins(b: &BlockSet) -> (VisibilityMeta, Vec<TimeBinRow>) {
+/// difference-array method of flows.md §3 — never bins × periods loops) and its metadata row (its
+/// `default_view_bins` set by `etl::compute`, its `etl_duration_ms` by the writer).
+pub fn visibility_time_bins(b: &BlockSet) -> (MetadataRow, Vec<TimeBinRow>) {
     let n_blocks = b.len();
     let blocks_with_visibility = (0..n_blocks).filter(|&i| b.vis_offsets[i + 1] > b.vis_offsets[i]).count() as i64;
     let (pmin, pmax) = if n_blocks == 0 {
@@ -227,7 +162,7 @@ pub fn visibility_time_bins(b: &BlockSet) -> (VisibilityMeta, Vec<TimeBinRow>) {
         let pb = PriorityBins::from_priorities(&b.priority);
         (Some(pb.pmin), Some(pb.pmax))
     };
-    let mut meta = VisibilityMeta {
+    let mut meta = MetadataRow {
         time_range_start_unix: 0,
         time_range_end_unix: 0,
         bin_duration_seconds: TIME_BIN_SECONDS,
@@ -238,6 +173,9 @@ pub fn visibility_time_bins(b: &BlockSet) -> (VisibilityMeta, Vec<TimeBinRow>) {
         priority_max: pmax,
         max_visible_in_bin: 0,
         mean_visible_per_bin: None,
+        etl_duration_ms: 0,
+        merged_interval_count: b.vis.len() as i64,
+        default_view_bins: 0,
     };
     let Some((t0, t1)) = schedule_range(b) else {
         return (meta, Vec::new());
