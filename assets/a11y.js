@@ -115,6 +115,11 @@
         return name + ": " + count(trace.x || trace.lat || trace.y).toLocaleString("en") + " points";
     }
 
+    function axisTitle(axis) {
+        if (!axis || axis.visible === false || !axis.title) { return ""; }
+        return plain(typeof axis.title === "string" ? axis.title : axis.title.text);
+    }
+
     function describeFigure(gd) {
         var layout = gd.layout || {};
         var title = layout.title && (typeof layout.title === "string" ? layout.title : layout.title.text);
@@ -122,6 +127,8 @@
         var parts = [];
         if (title) { parts.push(plain(title)); }
         if (sub) { parts.push(plain(sub)); }
+        var xTitle = axisTitle(layout.xaxis), yTitle = axisTitle(layout.yaxis);
+        if (xTitle || yTitle) { parts.push((yTitle || "values") + " against " + (xTitle || "x")); }
         var traces = (gd.data || []).map(traceText).filter(Boolean);
         if (traces.length) { parts.push(traces.join("; ")); }
         if (!traces.length && layout.annotations && layout.annotations.length && !gd.data.length) {
@@ -136,7 +143,16 @@
         host.setAttribute("role", "img");
         host.setAttribute("aria-label", describeFigure(gd));
         var wrapper = host.closest("[data-tsi-describedby]");
-        if (wrapper) { host.setAttribute("aria-describedby", wrapper.getAttribute("data-tsi-describedby")); }
+        if (wrapper) {  // only ids present now (a page state may lack one)
+            var ids = wrapper.getAttribute("data-tsi-describedby").split(/\s+/).filter(function (id) {
+                return id && document.getElementById(id);
+            });
+            if (ids.length) {
+                host.setAttribute("aria-describedby", ids.join(" "));
+            } else {
+                host.removeAttribute("aria-describedby");
+            }
+        }
     }
 
     function fixGraphs(root) {

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from tsi.figures import compare as figs
 from tsi.ui.alerts import empty_state, error_alert
 from tsi.ui.compare_summary import CHANGE_COLUMNS, compare_search, id_set_notice, parse_with, summary_rows
-from tsi.ui.page import fallback_banner, page_title, resolve_schedule
+from tsi.ui.page import described, fallback_banner, page_title, resolve_schedule
 from tsi.ui.tables import grid, to_csv
 
 dash.register_page(__name__, path="/compare", name="Compare", order=7)
@@ -143,7 +143,8 @@ def _other_fallback_banner(sid: int, other: int):
 
 
 def _graph(id_: str, figure: dict):
-    return dcc.Loading(dcc.Graph(id=id_, figure=figure, config={"displaylogo": False}), type="default")
+    return described(dcc.Loading(dcc.Graph(id=id_, figure=figure, config={"displaylogo": False}), type="default"),
+                     "cmp-summary")
 
 
 def _names(p: dict, sid: int, other: int):

@@ -13,7 +13,7 @@ from tsi.figures.distributions import all_figures
 from tsi.ui.alerts import NO_BLOCKS, empty_state, error_alert
 from tsi.ui.distributions_view import empty_message, metric_texts, stats_csv, stats_rows, stats_table
 from tsi.ui.outputs import HIDE, SHOW, only, unchanged
-from tsi.ui.page import metric_card, page_title, resolve_schedule
+from tsi.ui.page import described, metric_card, page_title, resolve_schedule
 
 dash.register_page(__name__, path="/distributions", name="Distributions", order=2)
 
@@ -22,8 +22,9 @@ GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 
 def graph(key: str, figure: dict, height: int):
-    return dcc.Loading(dcc.Graph(id=f"dist-{key}", figure=figure, config=GRAPH_CONFIG,
-                                 style={"height": f"{height}px"}), type="circle", delay_show=150)
+    return described(dcc.Loading(dcc.Graph(id=f"dist-{key}", figure=figure, config=GRAPH_CONFIG,
+                                           style={"height": f"{height}px"}), type="circle", delay_show=150),
+                     "dist-metrics")
 
 
 def metrics_row(counts: dict, exclude: bool):

@@ -17,7 +17,7 @@ from tsi.ui.alerts import error_alert
 from tsi.ui.insights_tables import (CONFLICT_COLUMNS, TOP_COLUMNS, conflict_message, conflict_table,
                                     metric_texts)
 from tsi.ui.outputs import only
-from tsi.ui.page import load_for_page, metric_card, page_title
+from tsi.ui.page import described, load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of
 
 dash.register_page(__name__, path="/insights", name="Insights", order=5)
@@ -106,7 +106,8 @@ def layout(schedule=None, **_query):
         dbc.Row([
             dbc.Col(_card("Priority analysis", dcc.Loading([
                 html.Div(priority_table(m), id="ins-priority"),
-                dcc.Graph(id="ins-priority-graph", figure=priority_figure(m), config={"displaylogo": False}),
+                described(dcc.Graph(id="ins-priority-graph", figure=priority_figure(m),
+                                    config={"displaylogo": False}), "ins-priority"),
             ])), lg=6),
             dbc.Col(_card("Automated insights", dcc.Loading(html.Div(bullets(payload, False), id="ins-bullets"))),
                     lg=6),

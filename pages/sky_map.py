@@ -169,7 +169,8 @@ def layout(schedule=None, **_query):
                 # the figure comes from the map callback on load (a large figure in the layout is slow to encode)
                 dcc.Loading(html.Div([
                     html.Div(dcc.Graph(id="sky-graph", config=GRAPH_CONFIG, style={"height": "640px"}),
-                             id="sky-graph-wrap"),
+                             id="sky-graph-wrap", className="tsi-figure",
+                             **{"data-tsi-describedby": "sky-summary"}),
                     html.Div(empty_state(NO_MATCH, " ", dbc.Button("Reset filters", id="sky-reset-link",
                                                                    color="link", className="p-0 align-baseline")),
                              id="sky-empty", style=HIDE),

@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from tsi.figures.timeline import timeline_figure
 from tsi.ui.alerts import empty_state, error_alert
 from tsi.ui.outputs import unchanged
-from tsi.ui.page import load_for_page, metric_card, page_title
+from tsi.ui.page import described, load_for_page, metric_card, page_title
 from tsi.ui.tables import grid_options
 from tsi.ui.timeline_table import (
     COLUMNS, dark_facts, filter_mask, metrics, month_options, rows_csv, showing_text, table_rows,
@@ -76,8 +76,8 @@ def layout(schedule=None, **_query):
     return html.Div([
         head,
         dcc.Store(id="tl-store", data={"schedule_id": sid}),
-        dcc.Loading(dcc.Graph(id="tl-graph", figure=timeline_figure(payload), config=GRAPH_CONFIG),
-                    type="default"),
+        described(dcc.Loading(dcc.Graph(id="tl-graph", figure=timeline_figure(payload), config=GRAPH_CONFIG),
+                              type="default"), "tl-metrics", "tl-dark"),
         cards,
         _dark_card(payload),
         html.H2("Scheduled blocks", className="h5"),

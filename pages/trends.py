@@ -13,7 +13,7 @@ from tsi.figures.trends import (RATE_COLUMNS, binned_rate_figure, coefficient_ta
                                 smoothed_figure)
 from tsi.ui.alerts import error_alert
 from tsi.ui.outputs import only
-from tsi.ui.page import load_for_page, metric_card, page_title
+from tsi.ui.page import described, load_for_page, metric_card, page_title
 from tsi.ui.tables import grid, rows_of, to_csv
 from tsi.ui.trends_params import levels_param, overview_texts, range_param, slider_spec
 
@@ -76,7 +76,8 @@ def model_section(model: dict):
                  id="tr-model-counts", className="text-muted mb-2"),
         dbc.Row([
             dbc.Col(grid("tr-coefficients", coefs, COEF_COLUMNS, height=300), lg=4),
-            dbc.Col(dcc.Graph(id="tr-curves", figure=probability_figure(model), config=GRAPH_CONFIG), lg=8),
+            dbc.Col(described(dcc.Graph(id="tr-curves", figure=probability_figure(model), config=GRAPH_CONFIG),
+                              "tr-model-summary", "tr-model-counts"), lg=8),
         ]),
     ]
 

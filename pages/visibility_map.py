@@ -14,7 +14,7 @@ from tsi.figures.common import empty_figure
 from tsi.figures.visibility_map import calendar_figure, histogram_figure
 from tsi.ui.alerts import NO_MATCH, empty_state, error_alert
 from tsi.ui.outputs import HIDE, SHOW, unchanged
-from tsi.ui.page import load_for_page, metric_card, page_title
+from tsi.ui.page import described, load_for_page, metric_card, page_title
 from tsi.ui.visibility_map_controls import (
     bins_text, block_options, calendar_csv, facade_params, histogram_csv, unix_text,
 )
@@ -114,7 +114,8 @@ def layout(schedule=None, **_query):
         controls,
         html.Div(message, id="vis-message"),
         html.Div(metrics, id="vis-metrics"),
-        dcc.Loading(dcc.Graph(id="vis-histogram", figure=hist, config=GRAPH_CONFIG), type="default"),
+        described(dcc.Loading(dcc.Graph(id="vis-histogram", figure=hist, config=GRAPH_CONFIG), type="default"),
+                  "vis-metrics"),
         html.Div([
             dbc.Button("Download histogram CSV", id="vis-download-histogram-btn", color="secondary", size="sm",
                        className="me-2"),
@@ -122,7 +123,8 @@ def layout(schedule=None, **_query):
             dcc.Download(id="vis-download-histogram"), dcc.Download(id="vis-download-calendar"),
         ], className="my-2"),
         html.H2("Calendar", className="h5 mt-3"),
-        dcc.Loading(dcc.Graph(id="vis-calendar", figure=cal, config={"displaylogo": False}), type="default"),
+        described(dcc.Loading(dcc.Graph(id="vis-calendar", figure=cal, config={"displaylogo": False}),
+                              type="default"), "vis-metrics"),
     ])
 
 

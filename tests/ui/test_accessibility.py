@@ -62,6 +62,27 @@ def _upstream(rule: str, node: dict) -> bool:
     return any(sel in target for sel in UPSTREAM.get(rule, ()))
 
 
+UNLABELLED_FIGURES = """
+return Array.from(document.querySelectorAll('.js-plotly-plot')).filter(gd => {
+  const host = gd.closest('.dash-graph');
+  const label = host ? (host.getAttribute('aria-label') || '').trim() : '';
+  return !host || host.getAttribute('role') !== 'img' || label.length < 8;
+}).map(gd => (gd.closest('.dash-graph') || gd).id || '?');
+"""
+
+
+def unlabelled_figures(dash_duo) -> list[str]:
+    """Figures without a text alternative (role img + aria-label, written by assets/a11y.js after each draw)."""
+    import time
+
+    end = time.time() + 10
+    missing = dash_duo.driver.execute_script(UNLABELLED_FIGURES)
+    while missing and time.time() < end:
+        time.sleep(0.2)
+        missing = dash_duo.driver.execute_script(UNLABELLED_FIGURES)
+    return missing
+
+
 def settle(dash_duo, wait_for: str) -> None:
     dash_duo.wait_for_element(wait_for, timeout=60)
     # no callback still running: Dash marks the document while it is loading
@@ -88,6 +109,9 @@ def test_every_page_passes_axe(dash_duo, tsi_app, ui_env):
         open_page(dash_duo, path.format(a=ids["season"], b=ids["variant"]), wait_for, timeout=60)
         settle(dash_duo, wait_for)
         found = audit(dash_duo)
+        missing = unlabelled_figures(dash_duo)
+        if missing:
+            found.append({"rule": "figure-text-alternative", "impact": "serious", "nodes": missing})
         if found:
             report[path] = found
     _write_dump(report, source)

@@ -18,7 +18,8 @@ FOCUS_STYLE = """
 const el = document.activeElement;
 if (!el || el === document.body) return null;
 const own = getComputedStyle(el);
-const ring = (s) => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== 'none');
+const ring = (s) => (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                    || (s.boxShadow && s.boxShadow !== 'none');
 let visible = ring(own);
 // a visually hidden checkbox/radio (Bootstrap's btn-check) shows its focus on the label right after it
 const next = el.nextElementSibling;
@@ -122,11 +123,13 @@ def test_choose_schedule_filter_and_download_by_keyboard(dash_duo, tsi_app, ui_e
     assert_clean(dash_duo)
 
 
-def test_every_control_of_the_shell_is_reachable_with_a_visible_focus(dash_duo, tsi_app, ui_env):
-    """Tab through the navigation: each link and the selector take the focus, each shows it."""
+def test_shell_and_upload_are_reachable_with_a_visible_focus(dash_duo, tsi_app, ui_env):
+    """Tab through the navigation and on into the Home page's upload: each link, the selector, the file inputs
+    (native <input type="file">, opened with Enter or Space) and the name box take the focus and show it."""
     start_app(dash_duo, tsi_app)
-    open_page(dash_duo, "/timeline", "h1")
+    open_page(dash_duo, "/", "#home-file-schedule")
     press(dash_duo, Keys.TAB)
     for selector in ["#tsi-skip-link", "#nav-home", "#nav-sky-map", "#nav-timeline", "#nav-data-source",
-                     ".dash-dropdown-focus-target, #schedule-selector"]:
+                     ".dash-dropdown-focus-target, #schedule-selector", "#home-file-schedule",
+                     "#home-file-visibility", "#home-file-dark", "#home-upload-name"]:
         tab_to(dash_duo, selector)

@@ -60,6 +60,12 @@ def page_title(title: str, header: dict | None = None, subtitle: str | None = No
     ], className="mb-3")
 
 
+def described(graph, *ids: str, **kwargs):
+    """A graph whose text alternative (assets/a11y.js) also points at the numbers the page prints beside it
+    (the elements with these ids, as aria-describedby)."""
+    return html.Div(graph, className="tsi-figure", **{"data-tsi-describedby": " ".join(ids)}, **kwargs)
+
+
 def metric_card(label: str, value: str, detail: str | None = None, id: str | None = None):
     body = [html.Div(label, className="text-muted small"), html.Div(value, className="fs-4 fw-bold")]
     if detail:
