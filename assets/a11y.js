@@ -86,6 +86,10 @@
         return values && typeof values.length === "number" ? values.length : 0;
     }
 
+    function num(v) {
+        return Number(v).toLocaleString("en", {maximumFractionDigits: 2});
+    }
+
     function total(values) {
         var sum = 0;
         for (var i = 0; i < count(values); i++) {
@@ -96,18 +100,20 @@
     }
 
     function traceText(trace) {
-        if (trace.visible === false || trace.showlegend === false || trace.hoverinfo === "skip" || !trace.name) {
-            return "";
-        }
-        var name = plain(trace.name);
+        if (trace.visible === false || trace.hoverinfo === "skip") { return ""; }
+        var auto = !trace.name || /^trace \d+$/.test(trace.name);  // Plotly's default name
+        if (trace.type !== "heatmap" && auto) { return ""; }
+        var name = auto ? "grid" : plain(trace.name);
         if (trace.type === "bar") {
-            return name + ": " + count(trace.y) + " bars totalling " + total(trace.y).toLocaleString("en");
+            var lengths = trace.orientation === "h" ? trace.x : trace.y;
+            var bars = name + ": " + count(lengths) + " bars";
+            return trace.orientation === "h" ? bars : bars + " totalling " + num(total(lengths));
         }
         if (trace.type === "histogram") {
             return name + ": " + count(trace.x || trace.y).toLocaleString("en") + " values";
         }
         if (trace.type === "heatmap") {
-            return name + ": " + count(trace.y) + " by " + count(trace.x) + " cells";
+            return name + ": " + count(trace.y) + " rows by " + count(trace.x) + " columns";
         }
         if (trace.type === "box" || trace.type === "violin") {
             return name + ": " + count(trace.y).toLocaleString("en") + " values";
@@ -128,13 +134,20 @@
         if (title) { parts.push(plain(title)); }
         if (sub) { parts.push(plain(sub)); }
         var xTitle = axisTitle(layout.xaxis), yTitle = axisTitle(layout.yaxis);
-        if (xTitle || yTitle) { parts.push((yTitle || "values") + " against " + (xTitle || "x")); }
-        var traces = (gd.data || []).map(traceText).filter(Boolean);
+        if (xTitle && yTitle) {
+            parts.push(yTitle + " against " + xTitle);
+        } else if (xTitle || yTitle) {
+            parts.push("axis: " + (xTitle || yTitle));
+        }
+        // _fullData: the arrays decoded (Dash sends large ones base64-encoded) and defaults applied
+        var drawn = gd._fullData && gd._fullData.length ? gd._fullData : (gd.data || []);
+        var traces = drawn.map(traceText).filter(Boolean);
         if (traces.length) { parts.push(traces.join("; ")); }
         if (!traces.length && layout.annotations && layout.annotations.length && !gd.data.length) {
             parts.push(plain(layout.annotations[0].text));  // an empty figure's message
         }
-        return (parts.join(". ") || "Chart") + ".";
+        if (!parts.length) { return "Chart."; }
+        return parts.map(function (p) { return p.replace(/[.\s]+$/, ""); }).join(". ") + ".";
     }
 
     function labelGraph(gd) {
