@@ -161,7 +161,8 @@ def _measure_pages(driver, server: _Server, schedule_id: int, pages: list[str], 
                 transferred = int(driver.execute_script(TRANSFERRED))
         # From another page through the navigation bar (client-side routing).
         other = "/distributions" if path != "/distributions" else "/sky-map"
-        driver.get(base + other + _query(other, schedule_id))
+        # the navigation bar keeps `?schedule=` (and `with=` for Compare) from the page it is on
+        driver.get(base + other + _query("/compare" if path == "/compare" else other, schedule_id))
         _wait_drawn(driver, time.perf_counter(), timeout)
         link = driver.find_elements("css selector", f"#nav-{path.strip('/')}")
         navigate = None
