@@ -12,7 +12,7 @@
  *
  * - Dash 4's dropdowns name their button by its current value only (aria-labelledby → the value spans); the
  *   control's own <label for=…> is put first in that list, so a screen reader says what is being chosen.
- * - Plotly figures: each graph gets role="img" and a text alternative written from the figure as drawn (its
+ * - Plotly figures: each graph gets role="group" and a text alternative written from the figure as drawn (its
  *   title and subtitle, and per legend entry the number of marks and, for bars, their total), refreshed after
  *   every redraw; a page can point the graph at the numbers it prints beside it with
  *   data-tsi-describedby="<ids>" on the graph's wrapper (.tsi-figure).
@@ -153,7 +153,9 @@
     function labelGraph(gd) {
         var host = gd.closest(".dash-graph") || gd.parentElement;
         if (!host) { return; }
-        host.setAttribute("role", "img");
+        // "group", not "img": a group may hold the mode bar's buttons (an img's content is presentational, and
+        // focusable content inside it is nested interaction)
+        host.setAttribute("role", "group");
         host.setAttribute("aria-label", describeFigure(gd));
         var wrapper = host.closest("[data-tsi-describedby]");
         if (wrapper) {  // only ids present now (a page state may lack one)
@@ -181,12 +183,23 @@
     function fixDropdowns(root) {
         root.querySelectorAll("button.dash-dropdown[id]").forEach(function (button) {
             var label = document.querySelector("label[for='" + CSS.escape(button.id) + "']");
-            if (!label) { return; }
-            if (!label.id) { label.id = button.id + "-label"; }
-            var ids = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
-            if (ids[0] !== label.id) {
-                button.setAttribute("aria-labelledby",
-                    [label.id].concat(ids.filter(function (i) { return i !== label.id; })).join(" "));
+            if (label) {
+                if (!label.id) { label.id = button.id + "-label"; }
+                var ids = (button.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
+                if (ids[0] !== label.id) {
+                    button.setAttribute("aria-labelledby",
+                        [label.id].concat(ids.filter(function (i) { return i !== label.id; })).join(" "));
+                }
+            }
+            // The Tab stop in front of the button (it hands the focus to the button at once) is marked
+            // aria-hidden although focusable: a screen reader would land on nothing. Name it as the button is.
+            var proxy = button.previousElementSibling;
+            if (proxy && proxy.classList.contains("dash-dropdown-focus-target")) {
+                if (proxy.getAttribute("aria-hidden") === "true") { proxy.removeAttribute("aria-hidden"); }
+                var names = button.getAttribute("aria-labelledby");
+                if (names && proxy.getAttribute("aria-labelledby") !== names) {
+                    proxy.setAttribute("aria-labelledby", names);
+                }
             }
         });
     }

@@ -66,13 +66,13 @@ UNLABELLED_FIGURES = """
 return Array.from(document.querySelectorAll('.js-plotly-plot')).filter(gd => {
   const host = gd.closest('.dash-graph');
   const label = host ? (host.getAttribute('aria-label') || '').trim() : '';
-  return !host || host.getAttribute('role') !== 'img' || label.length < 8;
+  return !host || host.getAttribute('role') !== 'group' || label.length < 8;
 }).map(gd => (gd.closest('.dash-graph') || gd).id || '?');
 """
 
 
 def unlabelled_figures(dash_duo) -> list[str]:
-    """Figures without a text alternative (role img + aria-label, written by assets/a11y.js after each draw)."""
+    """Figures without a text alternative (role group + aria-label, written by assets/a11y.js after each draw)."""
     import time
 
     end = time.time() + 10
