@@ -3,7 +3,7 @@ paths again and compared, in a separate low-priority process, so it never delays
 
 Why a process and not a thread: the comparison is Python work between two native calls (turning the payloads
 into Python objects, walking them), and a thread of the same worker would take the GIL from the requests; on
-the real preset that added 3–6 ms to every cache miss while comparisons ran (measured with
+the real preset that added 2–6 ms to the sky map's and compare's cache misses while comparisons ran (measured with
 ``tsi bench --shadow 1``). So each worker process starts, on first use, one helper process (``spawn``, so
 nothing of the worker's threads, pools or runtime is copied) at the lowest CPU priority:
 
